@@ -8,5 +8,6 @@ pub mod evidence;
 pub mod extract;
 pub mod import;
 pub mod plan;
+pub mod rebuild;
 
 pub use error::{Error, Result};
