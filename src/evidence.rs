@@ -80,7 +80,7 @@ impl Kind {
 
 /// Booking fields read from one observation. Every field is optional: a charge knows the amount
 /// but rarely the vehicle, a calendar title knows the vehicle but rarely the e-mail address.
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct Fields {
     pub booking_ref: Option<String>,
     pub customer_name: Option<String>,
@@ -106,10 +106,94 @@ pub struct Fields {
     /// Stripe object ids this observation carries or points at (charge, payment intent,
     /// checkout session); used as exact links.
     pub stripe_ids: Vec<String>,
+    /// `pickup_at` / `return_at` only know the day (a Stripe description "14–17 Mar"), not
+    /// the time: such values are used for linking and only win when nothing better exists.
+    pub pickup_day_only: bool,
+    pub return_day_only: bool,
+    /// Confidence of each extracted field, indexed by [`Field`]; 0 when absent.
+    pub conf: [f32; Field::COUNT],
+}
+
+/// The booking fields that extraction fills, for per-field confidence and provenance.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Field {
+    BookingRef,
+    CustomerName,
+    CustomerEmail,
+    CustomerPhone,
+    Vehicle,
+    PickupAt,
+    ReturnAt,
+    PickupLocation,
+    ReturnLocation,
+    Total,
+    Deposit,
+}
+
+impl Field {
+    pub const COUNT: usize = 11;
+    pub const ALL: [Field; Field::COUNT] = [
+        Field::BookingRef,
+        Field::CustomerName,
+        Field::CustomerEmail,
+        Field::CustomerPhone,
+        Field::Vehicle,
+        Field::PickupAt,
+        Field::ReturnAt,
+        Field::PickupLocation,
+        Field::ReturnLocation,
+        Field::Total,
+        Field::Deposit,
+    ];
+
+    /// The name used in mappings and in the `provenance` column.
+    pub fn name(self) -> &'static str {
+        match self {
+            Field::BookingRef => "booking_ref",
+            Field::CustomerName => "customer_name",
+            Field::CustomerEmail => "customer_email",
+            Field::CustomerPhone => "customer_phone",
+            Field::Vehicle => "vehicle",
+            Field::PickupAt => "pickup_at",
+            Field::ReturnAt => "return_at",
+            Field::PickupLocation => "pickup_location",
+            Field::ReturnLocation => "return_location",
+            Field::Total => "total_amount",
+            Field::Deposit => "deposit",
+        }
+    }
+
+    pub fn parse(name: &str) -> Option<Field> {
+        Field::ALL
+            .into_iter()
+            .find(|f| f.name() == name || (name == "total" && *f == Field::Total))
+    }
+}
+
+impl Fields {
+    pub fn has(&self, f: Field) -> bool {
+        match f {
+            Field::BookingRef => self.booking_ref.is_some(),
+            Field::CustomerName => self.customer_name.is_some(),
+            Field::CustomerEmail => self.customer_email.is_some(),
+            Field::CustomerPhone => self.customer_phone.is_some(),
+            Field::Vehicle => self.vehicle.is_some(),
+            Field::PickupAt => self.pickup_at.is_some(),
+            Field::ReturnAt => self.return_at.is_some(),
+            Field::PickupLocation => self.pickup_location.is_some(),
+            Field::ReturnLocation => self.return_location.is_some(),
+            Field::Total => self.total.is_some(),
+            Field::Deposit => self.deposit.is_some(),
+        }
+    }
+
+    pub fn confidence(&self, f: Field) -> f32 {
+        self.conf[f as usize]
+    }
 }
 
 /// One observation of a booking (or of something that turned out not to be one).
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone)]
 pub struct Evidence {
     /// Stable, human-checkable id: `stripe:ch_…`, `calendar:<UID>`, `email:<Message-ID>`.
     pub id: String,
@@ -117,8 +201,12 @@ pub struct Evidence {
     pub kind: Kind,
     /// The plan's tenant slug, when known.
     pub tenant: Option<String>,
-    /// When the observation was made (mail Date, event LAST-MODIFIED, charge created).
+    /// When the observation was made (mail Date, event LAST-MODIFIED, charge created): the
+    /// newest observation of a field wins.
     pub observed_at: Option<Timestamp>,
+    /// When the source first saw the booking (event CREATED, confirmation Date, charge
+    /// created): the earliest one is the booking's `booked_at`.
+    pub first_seen: Option<Timestamp>,
     /// Provenance: the file and the position inside it (line, message-id, UID, charge id).
     pub file: String,
     pub position: String,

@@ -7,6 +7,7 @@ pub mod error;
 pub mod evidence;
 pub mod extract;
 pub mod import;
+pub mod link;
 pub mod plan;
 pub mod rebuild;
 

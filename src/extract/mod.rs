@@ -1,5 +1,91 @@
 //! Extraction: raw documents → [`Evidence`](crate::evidence::Evidence), driven by the
-//! declarative mappings in `mappings/`, with a zero-config fallback.
+//! declarative mappings in `mappings/` ([`config`]), with the general extractor ([`text`])
+//! filling whatever no mapping names.
 
 pub mod amounts;
+pub mod calendar;
+pub mod config;
 pub mod dates;
+pub mod email;
+pub mod stripe;
+pub mod text;
+
+use crate::extract::config::Mappings;
+use crate::extract::dates::DateOrder;
+use crate::plan::{Plan, Tenant};
+
+/// Read-only context shared by all extractors (cheap to share across rayon threads).
+pub struct Ctx<'a> {
+    pub plan: &'a Plan,
+    pub maps: &'a Mappings,
+    /// Lower-cased sender addresses/domains of all tenants (never a customer's address).
+    pub own_addresses: Vec<String>,
+}
+
+impl<'a> Ctx<'a> {
+    pub fn new(plan: &'a Plan, maps: &'a Mappings) -> Ctx<'a> {
+        let mut own_addresses: Vec<String> = plan
+            .tenants
+            .iter()
+            .flat_map(|t| t.email_senders.iter().map(|s| s.to_lowercase()))
+            .collect();
+        own_addresses.sort();
+        own_addresses.dedup();
+        Ctx {
+            plan,
+            maps,
+            own_addresses,
+        }
+    }
+
+    pub fn tenant(&self, slug: Option<&str>) -> Option<&'a Tenant> {
+        slug.and_then(|s| self.plan.tenant(s))
+    }
+
+    /// Date order for ambiguous numeric dates: the tenant's setting, else by zone.
+    pub fn date_order(&self, tenant: Option<&Tenant>) -> DateOrder {
+        match tenant.and_then(|t| t.date_order.as_deref()) {
+            Some("mdy") => DateOrder::Mdy,
+            Some("ymd") => DateOrder::Ymd,
+            Some(_) => DateOrder::Dmy,
+            None => match tenant {
+                Some(t) if t.timezone.starts_with("America/") && !t.timezone.contains("Sao_Paulo") => DateOrder::Mdy,
+                _ => DateOrder::Dmy,
+            },
+        }
+    }
+
+    pub fn text_ctx(&self, tenant: Option<&'a Tenant>, order: Option<DateOrder>) -> text::TextCtx<'_> {
+        text::TextCtx {
+            vocab: &self.maps.vocab,
+            lex: &self.maps.lexicon,
+            tz: tenant.map(Tenant::tz).unwrap_or(chrono_tz::UTC),
+            order: order.unwrap_or_else(|| self.date_order(tenant)),
+            currency: tenant.map(|t| t.currency.as_str()).unwrap_or("EUR"),
+            own_addresses: &self.own_addresses,
+        }
+    }
+
+    /// The tenant a text mentions by name or alias (folded, on word boundaries); None when
+    /// none or more than one does.
+    pub fn tenant_named_in(&self, folded: &str) -> Option<&'a Tenant> {
+        let mut hit: Option<&Tenant> = None;
+        for t in &self.plan.tenants {
+            let names = std::iter::once(&t.name).chain(t.aliases.iter());
+            if names.into_iter().any(|n| text::contains_words(folded, &text::fold(n))) {
+                if hit.is_some() {
+                    return None;
+                }
+                hit = Some(t);
+            }
+        }
+        hit
+    }
+
+    pub fn tenant_by_account(&self, account: &str) -> Option<&'a Tenant> {
+        self.plan
+            .tenants
+            .iter()
+            .find(|t| t.stripe_account.as_deref() == Some(account))
+    }
+}

@@ -57,3 +57,237 @@ pub struct Booking {
     /// Field name → confidence of that value in [0, 1].
     pub field_confidence: BTreeMap<String, f32>,
 }
+
+use crate::evidence::{Evidence, Field, Kind, Source};
+use crate::plan::Plan;
+
+/// Values below this confidence only count when nothing better exists.
+const TRUSTED: f32 = 0.6;
+
+/// Why a cluster could not become a booking.
+pub const NOT_A_BOOKING: &str =
+    "linked evidence does not make a booking (no pick-up date, or no reference and no customer)";
+
+/// One candidate value for a field.
+struct Cand<'a, T> {
+    value: T,
+    ev: &'a Evidence,
+    conf: f32,
+    day_only: bool,
+}
+
+/// How to choose among candidates.
+#[derive(Clone, Copy, PartialEq)]
+enum Rule {
+    /// Booking details change: the newest trusted observation wins.
+    Newest,
+    /// Identity (name, e-mail, phone) does not change: the most trusted wins.
+    MostTrusted,
+}
+
+fn source_rank(s: Source) -> u8 {
+    match s {
+        Source::Email => 3,
+        Source::Calendar => 2,
+        Source::Stripe => 1,
+    }
+}
+
+fn choose<'a, T: Clone>(mut c: Vec<Cand<'a, T>>, rule: Rule) -> Option<Cand<'a, T>> {
+    if c.iter().any(|x| !x.day_only) {
+        c.retain(|x| !x.day_only);
+    }
+    if c.iter().any(|x| x.conf >= TRUSTED) {
+        c.retain(|x| x.conf >= TRUSTED);
+    }
+    c.into_iter().max_by(|a, b| {
+        let by_time = a.ev.observed_at.cmp(&b.ev.observed_at);
+        let by_conf = a.conf.total_cmp(&b.conf);
+        let primary = match rule {
+            Rule::Newest => by_time.then(by_conf),
+            Rule::MostTrusted => by_conf.then(by_time),
+        };
+        primary
+            .then(source_rank(a.ev.source).cmp(&source_rank(b.ev.source)))
+            .then(b.ev.id.cmp(&a.ev.id))
+    })
+}
+
+/// Field confidence as it counts for rebuilding: a receipt's "total" is what was paid that day.
+fn weight(e: &Evidence, f: Field) -> f32 {
+    let c = e.fields.confidence(f) * e.confidence.max(0.5);
+    match (e.kind, f) {
+        (Kind::Receipt, Field::Total) => c * 0.5,
+        _ => c,
+    }
+}
+
+macro_rules! pick {
+    ($items:expr, $field:ident, $f:expr, $rule:expr, $prov:expr) => {{
+        let cands: Vec<Cand<_>> = $items
+            .iter()
+            .filter_map(|e| {
+                e.fields.$field.clone().map(|v| Cand {
+                    value: v,
+                    ev: *e,
+                    conf: weight(e, $f),
+                    day_only: false,
+                })
+            })
+            .collect();
+        choose(cands, $rule).map(|c| {
+            $prov.push(($f, c.ev.id.clone(), c.conf));
+            c.value
+        })
+    }};
+}
+
+/// Rebuilds one booking from a cluster; None when the cluster is not a booking.
+pub fn rebuild(items: &[&Evidence], plan: &Plan, weakest_link: Option<f32>) -> Option<Booking> {
+    let tenant_slug = items.iter().find_map(|e| e.tenant.clone())?;
+    let tenant = plan.tenant(&tenant_slug)?;
+    let mut prov: Vec<(Field, String, f32)> = Vec::new();
+    let booking_ref = pick!(items, booking_ref, Field::BookingRef, Rule::MostTrusted, prov);
+    let customer_name = pick!(items, customer_name, Field::CustomerName, Rule::MostTrusted, prov);
+    let customer_email = pick!(items, customer_email, Field::CustomerEmail, Rule::MostTrusted, prov);
+    let customer_phone = pick!(items, customer_phone, Field::CustomerPhone, Rule::MostTrusted, prov);
+    let vehicle = pick!(items, vehicle, Field::Vehicle, Rule::Newest, prov);
+    let pickup_location = pick!(items, pickup_location, Field::PickupLocation, Rule::Newest, prov);
+    let return_location = pick!(items, return_location, Field::ReturnLocation, Rule::Newest, prov);
+    let total = pick!(items, total, Field::Total, Rule::Newest, prov);
+    let pickup_at = pick_time(items, Field::PickupAt, &mut prov);
+    let return_at = pick_time(items, Field::ReturnAt, &mut prov);
+    if pickup_at.is_none() || (booking_ref.is_none() && customer_name.is_none() && customer_email.is_none()) {
+        return None;
+    }
+    let (amount_paid, amount_refunded) = money(items);
+    let cancelled = items.iter().any(|e| e.fields.cancelled)
+        || (amount_paid > 0 && amount_refunded >= amount_paid);
+    let currency = items
+        .iter()
+        .filter(|e| e.source == Source::Stripe)
+        .chain(items.iter())
+        .find_map(|e| e.fields.currency.clone())
+        .unwrap_or_else(|| tenant.currency.clone());
+    let booked_at = items
+        .iter()
+        .filter(|e| !matches!(e.kind, Kind::Reminder | Kind::Cancellation | Kind::Refund))
+        .filter_map(|e| e.first_seen)
+        .min();
+    let mut sources: Vec<String> = items.iter().map(|e| e.id.clone()).collect();
+    sources.sort();
+    sources.dedup();
+    let distinct_sources = {
+        let mut s: Vec<Source> = items.iter().map(|e| e.source).collect();
+        s.sort();
+        s.dedup();
+        s.len()
+    };
+    let key_conf = |f: Field| prov.iter().find(|p| p.0 == f).map(|p| p.2.min(1.0)).unwrap_or(0.0);
+    let base = (key_conf(Field::PickupAt)
+        + key_conf(Field::ReturnAt)
+        + key_conf(Field::CustomerName).max(key_conf(Field::CustomerEmail))
+        + key_conf(Field::BookingRef).max(0.5))
+        / 4.0;
+    let diversity = match distinct_sources {
+        1 => 0.8,
+        2 => 0.93,
+        _ => 1.0,
+    };
+    let link = weakest_link.map(|w| (0.8 + (w - 5.0) * 0.04).clamp(0.8, 1.0)).unwrap_or(1.0);
+    let confidence = ((base * diversity * link) * 1000.0).round() / 1000.0;
+    let recovered_id = match &booking_ref {
+        Some(r) => format!("{}-{}", tenant.slug, crate::link::keys::norm_ref(r)),
+        None => format!("{}-x{:012x}", tenant.slug, fnv(&sources.join(";")) & 0xffff_ffff_ffff),
+    };
+    let provenance = prov.iter().map(|(f, id, _)| (f.name().to_string(), id.clone())).collect();
+    let field_confidence = prov
+        .iter()
+        .map(|(f, _, c)| (f.name().to_string(), (c.min(1.0) * 100.0).round() / 100.0))
+        .collect();
+    Some(Booking {
+        recovered_id,
+        tenant: tenant.slug.clone(),
+        booking_ref,
+        status: if cancelled { Status::Cancelled } else { Status::Confirmed },
+        customer_name,
+        customer_email,
+        customer_phone,
+        vehicle,
+        pickup_at,
+        return_at,
+        pickup_location,
+        return_location,
+        total,
+        currency,
+        amount_paid,
+        amount_refunded,
+        booked_at,
+        confidence,
+        sources,
+        provenance,
+        field_confidence,
+    })
+}
+
+fn pick_time(items: &[&Evidence], f: Field, prov: &mut Vec<(Field, String, f32)>) -> Option<i64> {
+    let cands: Vec<Cand<i64>> = items
+        .iter()
+        .filter_map(|e| {
+            let (v, day_only) = match f {
+                Field::PickupAt => (e.fields.pickup_at, e.fields.pickup_day_only),
+                _ => (e.fields.return_at, e.fields.return_day_only),
+            };
+            v.map(|value| Cand {
+                value,
+                ev: *e,
+                conf: weight(e, f),
+                day_only,
+            })
+        })
+        .collect();
+    choose(cands, Rule::Newest).map(|c| {
+        prov.push((f, c.ev.id.clone(), c.conf));
+        c.value
+    })
+}
+
+/// Money moved, from Stripe only: succeeded charges (deposit + balance add up); payment
+/// intents and sessions count only when no charge of theirs is in the evidence. Refunds: the
+/// larger of the charges' `amount_refunded` and the refund objects seen.
+fn money(items: &[&Evidence]) -> (i64, i64) {
+    let stripe: Vec<&&Evidence> = items.iter().filter(|e| e.source == Source::Stripe).collect();
+    let id_of = |e: &Evidence| e.id.trim_start_matches("stripe:").to_string();
+    let is = |e: &Evidence, p: &[&str]| p.iter().any(|p| id_of(e).starts_with(p));
+    let charges: Vec<&&&Evidence> = stripe.iter().filter(|e| is(e, &["ch_", "py_"])).collect();
+    let pis: Vec<&&&Evidence> = stripe.iter().filter(|e| is(e, &["pi_"])).collect();
+    let sessions: Vec<&&&Evidence> = stripe.iter().filter(|e| is(e, &["cs_"])).collect();
+    let covered = |id: &str| charges.iter().any(|c| c.fields.stripe_ids.iter().any(|s| s == id));
+    let mut paid: i64 = charges.iter().filter_map(|c| c.fields.amount_paid).sum();
+    let mut refunded_on_charges: i64 = charges.iter().filter_map(|c| c.fields.amount_refunded).sum();
+    for pi in &pis {
+        if !covered(&id_of(pi)) {
+            paid += pi.fields.amount_paid.unwrap_or(0);
+            refunded_on_charges += pi.fields.amount_refunded.unwrap_or(0);
+        }
+    }
+    if paid == 0 {
+        paid = sessions.iter().filter_map(|s| s.fields.amount_paid).sum();
+    }
+    let refund_objects: i64 = stripe
+        .iter()
+        .filter(|e| e.kind == Kind::Refund)
+        .filter_map(|e| e.fields.amount_refunded)
+        .sum();
+    (paid, refunded_on_charges.max(refund_objects))
+}
+
+/// FNV-1a: a stable hash for ids (std's hasher is randomized per process).
+pub fn fnv(s: &str) -> u64 {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for b in s.bytes() {
+        h ^= u64::from(b);
+        h = h.wrapping_mul(0x0100_0000_01b3);
+    }
+    h
+}

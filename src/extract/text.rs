@@ -1,0 +1,659 @@
+//! The general extractor: reads booking fields out of any text by labels, sentences and
+//! token shapes. It is what makes a template nobody wrote a mapping for still work.
+
+use std::sync::OnceLock;
+
+use chrono::NaiveTime;
+use regex::Regex;
+
+use crate::evidence::{Field, Fields};
+use crate::extract::amounts;
+use crate::extract::config::{LabelKind, Vocab};
+use crate::extract::dates::{self, DateOrder, FoundDate, Lexicon};
+
+/// Confidence of a value read by a mapping regex written for this template.
+pub const CONF_MAPPING: f32 = 0.95;
+/// ... by a labelled line (`Pick-up: ...`) of the general vocabulary.
+pub const CONF_LABEL: f32 = 0.85;
+/// ... by a sentence that names the field (`your pick-up is on ...`).
+pub const CONF_SENTENCE: f32 = 0.65;
+/// ... by token shape alone (a ref-like token, the first date in a mail).
+pub const CONF_FALLBACK: f32 = 0.45;
+
+/// Lower case, accents folded to ASCII, punctuation to single spaces: `Pick-up Date:` →
+/// `pick up date`. Labels, keywords and keys are compared in this form.
+pub fn fold(s: &str) -> String {
+    let lower = deunicode::deunicode(&s.to_lowercase());
+    let mut out = String::with_capacity(lower.len());
+    let mut space = true;
+    for c in lower.chars() {
+        if c.is_ascii_alphanumeric() || c == '#' {
+            out.push(c);
+            space = false;
+        } else if !space {
+            out.push(' ');
+            space = true;
+        }
+    }
+    if out.ends_with(' ') {
+        out.pop();
+    }
+    out
+}
+
+/// True when `words` (folded) occurs in `hay` (folded) on word boundaries.
+pub fn contains_words(hay: &str, words: &str) -> bool {
+    if words.is_empty() {
+        return false;
+    }
+    let mut start = 0;
+    while let Some(i) = hay[start..].find(words) {
+        let a = start + i;
+        let b = a + words.len();
+        let left = a == 0 || hay.as_bytes()[a - 1] == b' ';
+        let right = b == hay.len() || hay.as_bytes()[b] == b' ';
+        if left && right {
+            return true;
+        }
+        start = a + 1;
+        while start < hay.len() && !hay.is_char_boundary(start) {
+            start += 1;
+        }
+        if start >= hay.len() {
+            break;
+        }
+    }
+    false
+}
+
+/// What extraction needs to know about the text's context.
+pub struct TextCtx<'a> {
+    pub vocab: &'a Vocab,
+    pub lex: &'a Lexicon,
+    pub tz: chrono_tz::Tz,
+    pub order: DateOrder,
+    pub currency: &'a str,
+    /// Addresses that belong to the platform or the business, never the customer.
+    pub own_addresses: &'a [String],
+}
+
+/// Sets a field when it is empty or the new value is more trusted.
+pub fn put<T>(slot: &mut Option<T>, conf: &mut [f32; Field::COUNT], f: Field, v: T, c: f32) {
+    if slot.is_none() || c > conf[f as usize] {
+        *slot = Some(v);
+        conf[f as usize] = c;
+    }
+}
+
+/// Date and time parts of pick-up/return gathered from several lines, combined at the end.
+#[derive(Default)]
+struct When {
+    found: Option<(FoundDate, f32)>,
+    time: Option<NaiveTime>,
+}
+
+#[derive(Default)]
+struct Pending {
+    pickup: When,
+    ret: When,
+}
+
+fn email_re() -> &'static Regex {
+    static R: OnceLock<Regex> = OnceLock::new();
+    R.get_or_init(|| {
+        Regex::new(r"(?i)[a-z0-9._%+\-']+@[a-z0-9\-]+(?:\.[a-z0-9\-]+)*\.[a-z]{2,}").expect("static regex")
+    })
+}
+
+fn phone_re() -> &'static Regex {
+    static R: OnceLock<Regex> = OnceLock::new();
+    R.get_or_init(|| Regex::new(r"(?:\+|\b00|\()?\d[\d \-/().\u{a0}]{5,}\d").expect("static regex"))
+}
+
+fn intl_phone_re() -> &'static Regex {
+    static R: OnceLock<Regex> = OnceLock::new();
+    R.get_or_init(|| Regex::new(r"(?:\+|\b00)\d[\d \-/().]{7,}\d").expect("static regex"))
+}
+
+pub fn find_email(s: &str) -> Option<String> {
+    email_re()
+        .find(s)
+        .map(|m| m.as_str().trim_matches('.').to_lowercase())
+}
+
+pub fn find_phone(s: &str) -> Option<String> {
+    phone_re()
+        .find_iter(s)
+        .map(|m| m.as_str().trim().to_string())
+        .find(|p| (7..=15).contains(&p.chars().filter(char::is_ascii_digit).count()))
+}
+
+/// Digits of a phone number, for comparison (`+49 170 1234567` → `491701234567`).
+pub fn phone_digits(p: &str) -> String {
+    p.chars().filter(char::is_ascii_digit).collect()
+}
+
+/// A booking reference in a labelled value: the first token with a digit, or the first token.
+pub fn clean_ref(v: &str) -> Option<String> {
+    let tokens: Vec<&str> = v
+        .split(|c: char| c.is_whitespace() || c == ',' || c == ';' || c == '(' || c == ')')
+        .map(|t| t.trim_matches(|c: char| c == '#' || c == ':' || c == '.' || c == '*'))
+        .filter(|t| !t.is_empty())
+        .collect();
+    let t = tokens
+        .iter()
+        .find(|t| t.chars().any(|c| c.is_ascii_digit()))
+        .or(tokens.first())?;
+    if t.len() < 3 || t.len() > 40 || t.contains('@') {
+        return None;
+    }
+    Some(t.to_string())
+}
+
+/// Ref-shaped tokens in free text: upper-case letters and digits (`BK-48213`,
+/// `AA-2026-00123`, `R7K2QX`), never dates, phones, amounts or plain numbers.
+pub fn ref_tokens(s: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    for raw in s.split(|c: char| c.is_whitespace() || ",;:()[]<>\"'|·".contains(c)) {
+        let t = raw.trim_matches(|c: char| c == '#' || c == '.' || c == '-' || c == '*' || c == '!');
+        if !(5..=20).contains(&t.len()) || !t.is_ascii() {
+            continue;
+        }
+        let digits = t.chars().filter(char::is_ascii_digit).count();
+        let upper = t.chars().filter(char::is_ascii_uppercase).count();
+        let lower = t.chars().filter(char::is_ascii_lowercase).count();
+        let bad = t.chars().any(|c| !(c.is_ascii_alphanumeric() || c == '-' || c == '_' || c == '/'));
+        if bad || lower > 0 || digits < 2 || upper == 0 {
+            continue;
+        }
+        out.push(t.to_string());
+    }
+    out
+}
+
+/// A person's name from a value: honorifics and trailing clutter removed.
+pub fn clean_name(v: &str, vocab: &Vocab) -> Option<String> {
+    let v = v
+        .split(['(', '<', '|', '\t'])
+        .next()
+        .unwrap_or("")
+        .split(", ")
+        .next()
+        .unwrap_or("")
+        .trim()
+        .trim_end_matches(['.', ',', '!', ':']);
+    let words: Vec<&str> = v.split_whitespace().collect();
+    let start = words
+        .iter()
+        .position(|w| !vocab.honorifics.contains(&fold(w)))
+        .unwrap_or(words.len());
+    let words = &words[start..];
+    if words.is_empty() || words.len() > 6 {
+        return None;
+    }
+    if words
+        .iter()
+        .any(|w| w.contains('@') || w.chars().any(|c| c.is_ascii_digit()))
+    {
+        return None;
+    }
+    let name = words.join(" ");
+    name.chars().any(char::is_alphabetic).then_some(name)
+}
+
+/// The vehicle named in a free text: a make from the vocabulary and up to three model words.
+pub fn find_vehicle(s: &str, vocab: &Vocab) -> Option<(usize, usize)> {
+    let words: Vec<(usize, &str)> = word_spans(s);
+    let folded: Vec<String> = words.iter().map(|(_, w)| fold(w)).collect();
+    for i in 0..words.len() {
+        for make in &vocab.makes {
+            if i + make.len() > words.len() {
+                continue;
+            }
+            if (0..make.len()).all(|k| folded[i + k] == make[k]) {
+                let start = words[i].0;
+                let mut j = i + make.len();
+                let mut taken = 0;
+                while j < words.len() && taken < 3 {
+                    let w = words[j].1;
+                    let prev_end = words[j - 1].0 + words[j - 1].1.len();
+                    let gap = &s[prev_end..words[j].0];
+                    if !gap.chars().all(|c| c == ' ') {
+                        break;
+                    }
+                    let fw = &folded[j];
+                    let modelish = w.chars().next().is_some_and(|c| c.is_uppercase() || c.is_ascii_digit())
+                        || w.chars().any(|c| c.is_ascii_digit());
+                    if !modelish || vocab.title_words.contains(fw) {
+                        break;
+                    }
+                    j += 1;
+                    taken += 1;
+                }
+                let end = words[j - 1].0 + words[j - 1].1.len();
+                return Some((start, end));
+            }
+        }
+    }
+    None
+}
+
+/// Words with their byte offsets; a word is letters, digits and `.-'` inside.
+fn word_spans(s: &str) -> Vec<(usize, &str)> {
+    let mut out = Vec::new();
+    let mut start: Option<usize> = None;
+    for (i, c) in s.char_indices() {
+        let inside = c.is_alphanumeric() || ((c == '-' || c == '.' || c == '\'') && start.is_some());
+        match (inside, start) {
+            (true, None) => start = Some(i),
+            (false, Some(st)) => {
+                out.push((st, s[st..i].trim_end_matches(['.', '-'])));
+                start = None;
+            }
+            _ => {}
+        }
+    }
+    if let Some(st) = start {
+        out.push((st, s[st..].trim_end_matches(['.', '-'])));
+    }
+    out.retain(|(_, w)| !w.is_empty());
+    out
+}
+
+/// Cleans a vehicle value ("VW Golf or similar" → "VW Golf").
+pub fn clean_vehicle(v: &str, vocab: &Vocab) -> Option<String> {
+    let mut v = v.split(['(', '|', '\t']).next().unwrap_or("").trim().to_string();
+    let f = fold(&v);
+    for noise in &vocab.vehicle_noise {
+        if let Some(pos) = f.find(noise.as_str()) {
+            // folded and original differ in length; cut by word count instead
+            let keep = f[..pos].split_whitespace().count();
+            v = v.split_whitespace().take(keep).collect::<Vec<_>>().join(" ");
+            break;
+        }
+    }
+    let v = v.trim().trim_end_matches([',', '.', '-', ';']).trim().to_string();
+    (!v.is_empty() && v.chars().any(char::is_alphabetic) && v.len() <= 80).then_some(v)
+}
+
+fn clean_location(v: &str) -> Option<String> {
+    let v = v
+        .trim()
+        .trim_start_matches(|c: char| c == ',' || c == '-' || c == '–' || c == '|' || c == '@' || c == '·' || c.is_whitespace())
+        .trim_end_matches(|c: char| c == ',' || c == '.' || c == '-' || c == '–' || c == '|' || c.is_whitespace());
+    let v = strip_connector(v);
+    (v.chars().filter(|c| c.is_alphabetic()).count() >= 2 && v.len() <= 120).then(|| v.to_string())
+}
+
+/// Drops a leading connector word ("at", "in", "à", "um", "en", "bei", "a", "in der").
+fn strip_connector(v: &str) -> &str {
+    const CONNECTORS: [&str; 16] = [
+        "at ", "in ", "à ", "a ", "en ", "um ", "bei ", "an ", "from ", "de ", "au ", "aux ",
+        "in der ", "im ", "presso ", "em ",
+    ];
+    let lower = v.to_lowercase();
+    for c in CONNECTORS {
+        if lower.starts_with(c) && v.is_char_boundary(c.len()) {
+            return v[c.len()..].trim();
+        }
+    }
+    v
+}
+
+/// Splits `Label: value` (also `Label<TAB>value` and `Label   value`); None when the line has
+/// no label shape.
+fn split_label(line: &str) -> Option<(&str, &str)> {
+    let cut = |i: usize, w: usize| Some((line[..i].trim(), line[i + w..].trim()));
+    if let Some(i) = line.find(['\t']) {
+        return cut(i, 1);
+    }
+    if let Some(i) = line.find(':') {
+        // `10:00` is not a label separator: the label part must not end in a digit
+        let before = &line[..i];
+        if !before.ends_with(|c: char| c.is_ascii_digit()) && before.chars().count() <= 48 {
+            return cut(i, 1);
+        }
+    }
+    if let Some(i) = line.find("  ") {
+        return cut(i, 2);
+    }
+    if let Some(i) = line.find(" - ") {
+        if i <= 40 {
+            return cut(i, 3);
+        }
+    }
+    None
+}
+
+/// Looks a label up: exact, then the longest vocabulary label that starts or ends it.
+fn lookup_label(vocab: &Vocab, folded: &str) -> Option<LabelKind> {
+    if folded.is_empty() || folded.len() > 48 {
+        return None;
+    }
+    if let Some(k) = vocab.labels.get(folded) {
+        return Some(*k);
+    }
+    let words: Vec<&str> = folded.split(' ').collect();
+    let mut best: Option<(usize, LabelKind)> = None;
+    for n in (1..words.len()).rev() {
+        for cand in [words[..n].join(" "), words[words.len() - n..].join(" ")] {
+            if cand.len() < 5 {
+                continue;
+            }
+            if let Some(k) = vocab.labels.get(&cand) {
+                if best.is_none_or(|(l, _)| cand.len() > l) {
+                    best = Some((cand.len(), *k));
+                }
+            }
+        }
+        if best.is_some() {
+            break;
+        }
+    }
+    best.map(|(_, k)| k)
+}
+
+/// Reads labelled lines, then sentences, into `out`. Values already present with a higher
+/// confidence are kept.
+pub fn extract_labels(text: &str, ctx: &TextCtx, out: &mut Fields) {
+    let mut pending = Pending::default();
+    let mut carry: Option<(LabelKind, bool)> = None;
+    for raw in text.lines() {
+        let line = raw
+            .trim()
+            .trim_start_matches(['*', '-', '•', '·', '>', '|', '–'])
+            .trim();
+        if line.is_empty() {
+            continue;
+        }
+        if let Some((kind, is_new)) = carry.take() {
+            // a label alone on its line: this line is its value
+            if split_label(line).is_none_or(|(l, _)| lookup_label(ctx.vocab, &fold(l)).is_none()) {
+                apply(kind, line, is_new, ctx, out, &mut pending, CONF_LABEL);
+                continue;
+            }
+        }
+        let Some((label, value)) = split_label(line).or_else(|| Some((line, ""))) else {
+            continue;
+        };
+        let fl = fold(label);
+        if fl.split(' ').any(|w| ctx.vocab.skip_words.iter().any(|s| s == w)) {
+            continue;
+        }
+        let is_new = fl.split(' ').any(|w| ctx.vocab.new_words.iter().any(|s| s == w));
+        match lookup_label(ctx.vocab, &fl) {
+            Some(kind) if value.is_empty() => carry = Some((kind, is_new)),
+            Some(kind) => apply(kind, value, is_new, ctx, out, &mut pending, CONF_LABEL),
+            None => sentence(line, ctx, &mut pending),
+        }
+    }
+    finish(&mut pending, ctx, out);
+}
+
+/// A line without a label that still names pick-up or return and has a date:
+/// "Ihre Abholung: Samstag, 14. März 2026 um 10:00 Uhr in München Flughafen" is handled as a
+/// label; "Please collect your car on 14 March at 10:00" is handled here.
+fn sentence(line: &str, ctx: &TextCtx, p: &mut Pending) {
+    if !line.chars().any(|c| c.is_ascii_digit()) {
+        return;
+    }
+    let fl = fold(line);
+    let is_pickup = ctx.vocab.pickup_words.iter().any(|w| contains_words(&fl, w));
+    let is_return = ctx.vocab.return_words.iter().any(|w| contains_words(&fl, w));
+    let found = dates::find_datetimes(line, ctx.order, ctx.lex);
+    match (is_pickup, is_return, found.len()) {
+        (true, true, n) if n >= 2 => {
+            set_when(&mut p.pickup, found[0].clone(), CONF_SENTENCE);
+            set_when(&mut p.ret, found[1].clone(), CONF_SENTENCE);
+        }
+        (true, false, n) if n >= 1 => set_when(&mut p.pickup, found[0].clone(), CONF_SENTENCE),
+        (false, true, n) if n >= 1 => set_when(&mut p.ret, found[0].clone(), CONF_SENTENCE),
+        _ => {}
+    }
+}
+
+fn set_when(w: &mut When, f: FoundDate, c: f32) {
+    if w.found.as_ref().is_none_or(|(_, old)| c > *old) {
+        w.found = Some((f, c));
+    }
+}
+
+/// Applies one labelled value.
+fn apply(kind: LabelKind, value: &str, is_new: bool, ctx: &TextCtx, out: &mut Fields, p: &mut Pending, c: f32) {
+    let c = if is_new { c + 0.02 } else { c };
+    let conf = &mut out.conf;
+    match kind {
+        LabelKind::Field(Field::BookingRef) => {
+            if let Some(r) = clean_ref(value) {
+                put(&mut out.booking_ref, conf, Field::BookingRef, r, c);
+            }
+        }
+        LabelKind::Field(Field::CustomerName) => {
+            if let Some(n) = clean_name(value, ctx.vocab) {
+                put(&mut out.customer_name, conf, Field::CustomerName, n, c);
+            }
+        }
+        LabelKind::Field(Field::CustomerEmail) => {
+            if let Some(e) = find_email(value) {
+                put(&mut out.customer_email, conf, Field::CustomerEmail, e, c);
+            }
+        }
+        LabelKind::Field(Field::CustomerPhone) => {
+            if let Some(ph) = find_phone(value) {
+                put(&mut out.customer_phone, conf, Field::CustomerPhone, ph, c);
+            }
+        }
+        LabelKind::Field(Field::Vehicle) => {
+            if let Some(v) = clean_vehicle(value, ctx.vocab) {
+                put(&mut out.vehicle, conf, Field::Vehicle, v, c);
+            }
+        }
+        LabelKind::Field(Field::PickupLocation) => {
+            if let Some(l) = clean_location(value) {
+                put(&mut out.pickup_location, conf, Field::PickupLocation, l, c);
+            }
+        }
+        LabelKind::Field(Field::ReturnLocation) => {
+            if let Some(l) = clean_location(value) {
+                put(&mut out.return_location, conf, Field::ReturnLocation, l, c);
+            }
+        }
+        LabelKind::Field(Field::Total) => {
+            if let Some((m, cur)) = money(value, ctx) {
+                put(&mut out.total, conf, Field::Total, m, c);
+                out.currency.get_or_insert(cur);
+            }
+        }
+        LabelKind::Field(Field::Deposit) => {
+            if let Some((m, cur)) = money(value, ctx) {
+                put(&mut out.deposit, conf, Field::Deposit, m, c);
+                out.currency.get_or_insert(cur);
+            }
+        }
+        LabelKind::AmountPaid => {
+            if let Some((m, cur)) = money(value, ctx) {
+                if out.amount_paid.is_none() {
+                    out.amount_paid = Some(m);
+                }
+                out.currency.get_or_insert(cur);
+            }
+        }
+        LabelKind::Field(Field::PickupAt) => when_value(&mut p.pickup, value, ctx, c),
+        LabelKind::Field(Field::ReturnAt) => when_value(&mut p.ret, value, ctx, c),
+        LabelKind::Pickup | LabelKind::Return => {
+            let (w, lf) = if kind == LabelKind::Pickup {
+                (&mut p.pickup, Field::PickupLocation)
+            } else {
+                (&mut p.ret, Field::ReturnLocation)
+            };
+            let found = dates::find_datetimes(value, ctx.order, ctx.lex);
+            let rest = match found.first() {
+                Some(f) => {
+                    let f = f.clone();
+                    let rest = format!("{} {}", &value[..f.start], &value[f.end..]);
+                    set_when(w, f, c);
+                    rest
+                }
+                None => {
+                    if let Some(t) = dates::parse_time(value, ctx.lex) {
+                        w.time = Some(t);
+                        return;
+                    }
+                    value.to_string()
+                }
+            };
+            if let Some(l) = clean_location(&strip_time_words(&rest, ctx)) {
+                let slot = if lf == Field::PickupLocation {
+                    &mut out.pickup_location
+                } else {
+                    &mut out.return_location
+                };
+                put(slot, &mut out.conf, lf, l, c - 0.05);
+            }
+        }
+        LabelKind::Period => {
+            let found = dates::find_datetimes(value, ctx.order, ctx.lex);
+            if found.len() >= 2 {
+                set_when(&mut p.pickup, found[0].clone(), c);
+                set_when(&mut p.ret, found[1].clone(), c);
+            }
+        }
+    }
+}
+
+/// Removes words that often stand between a date and a place ("Uhr", "h").
+fn strip_time_words(s: &str, _ctx: &TextCtx) -> String {
+    s.split_whitespace()
+        .filter(|w| {
+            let f = fold(w);
+            !matches!(f.as_str(), "uhr" | "h" | "hrs" | "horas" | "ore" | "um" | "a las" | "las")
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+fn when_value(w: &mut When, value: &str, ctx: &TextCtx, c: f32) {
+    match dates::parse_datetime(value, ctx.order, ctx.lex) {
+        Some(f) => set_when(w, f, c),
+        None => {
+            if let Some(t) = dates::parse_time(value, ctx.lex) {
+                w.time = Some(t);
+            }
+        }
+    }
+}
+
+fn money(value: &str, ctx: &TextCtx) -> Option<(i64, String)> {
+    if let Some(a) = amounts::find_amounts(value).into_iter().next() {
+        return Some((a.minor, a.currency.unwrap_or_else(|| ctx.currency.to_string())));
+    }
+    amounts::parse_amount(value, ctx.currency)
+}
+
+/// Turns the gathered pick-up/return parts into timestamps.
+fn finish(p: &mut Pending, ctx: &TextCtx, out: &mut Fields) {
+    for (w, is_pickup) in [(&mut p.pickup, true), (&mut p.ret, false)] {
+        let Some((mut f, c)) = w.found.take() else {
+            continue;
+        };
+        if f.time.is_none() {
+            f.time = w.time;
+        }
+        let day_only = f.time.is_none();
+        let ts = dates::resolve(&f, ctx.tz, NaiveTime::MIN);
+        let c = if day_only { c.min(CONF_FALLBACK) } else { c };
+        if is_pickup {
+            if out.pickup_at.is_none() || c > out.conf[Field::PickupAt as usize] {
+                out.pickup_at = Some(ts);
+                out.pickup_day_only = day_only;
+                out.conf[Field::PickupAt as usize] = c;
+            }
+        } else if out.return_at.is_none() || c > out.conf[Field::ReturnAt as usize] {
+            out.return_at = Some(ts);
+            out.return_day_only = day_only;
+            out.conf[Field::ReturnAt as usize] = c;
+        }
+    }
+}
+
+/// Last resort for text no label matched: ref-shaped tokens, the first foreign e-mail address,
+/// an international phone number, the name after a greeting, the first two date-times.
+pub fn extract_fallback(subject: &str, text: &str, ctx: &TextCtx, out: &mut Fields) {
+    let c = CONF_FALLBACK;
+    if out.booking_ref.is_none() {
+        if let Some(r) = ref_tokens(subject).into_iter().next().or_else(|| ref_tokens(text).into_iter().next()) {
+            put(&mut out.booking_ref, &mut out.conf, Field::BookingRef, r, c);
+        }
+    }
+    if out.customer_email.is_none() {
+        let own = |e: &str| {
+            ctx.own_addresses.iter().any(|o| e.ends_with(o.as_str()))
+                || e.starts_with("noreply")
+                || e.starts_with("no-reply")
+                || e.starts_with("support@")
+                || e.starts_with("info@")
+        };
+        if let Some(e) = email_re()
+            .find_iter(text)
+            .map(|m| m.as_str().to_lowercase())
+            .find(|e| !own(e))
+        {
+            put(&mut out.customer_email, &mut out.conf, Field::CustomerEmail, e, c);
+        }
+    }
+    if out.customer_phone.is_none() {
+        if let Some(m) = intl_phone_re().find(text) {
+            put(&mut out.customer_phone, &mut out.conf, Field::CustomerPhone, m.as_str().trim().to_string(), c);
+        }
+    }
+    if out.customer_name.is_none() {
+        if let Some(n) = greeting_name(text, ctx.vocab) {
+            put(&mut out.customer_name, &mut out.conf, Field::CustomerName, n, c);
+        }
+    }
+    if out.vehicle.is_none() {
+        if let Some((a, b)) = find_vehicle(text, ctx.vocab) {
+            if let Some(v) = clean_vehicle(&text[a..b], ctx.vocab) {
+                put(&mut out.vehicle, &mut out.conf, Field::Vehicle, v, c);
+            }
+        }
+    }
+    if out.pickup_at.is_none() {
+        let timed: Vec<FoundDate> = dates::find_datetimes(text, ctx.order, ctx.lex)
+            .into_iter()
+            .filter(|f| f.time.is_some())
+            .collect();
+        if let Some(f) = timed.first() {
+            out.pickup_at = Some(dates::resolve(f, ctx.tz, NaiveTime::MIN));
+            out.conf[Field::PickupAt as usize] = c;
+            if out.return_at.is_none() {
+                if let Some(g) = timed.get(1) {
+                    out.return_at = Some(dates::resolve(g, ctx.tz, NaiveTime::MIN));
+                    out.conf[Field::ReturnAt as usize] = c;
+                }
+            }
+        }
+    }
+}
+
+/// "Dear Ms. Jane Smith," → "Jane Smith".
+pub fn greeting_name(text: &str, vocab: &Vocab) -> Option<String> {
+    for line in text.lines().take(40) {
+        let line = line.trim();
+        let fl = fold(line);
+        for g in &vocab.greetings {
+            if fl.starts_with(g.as_str()) && fl.len() > g.len() && fl.as_bytes()[g.len()] == b' ' {
+                let words: Vec<&str> = line.split_whitespace().collect();
+                let skip = g.split(' ').count();
+                let rest = words.get(skip..)?.join(" ");
+                let rest = rest.split([',', '!', ';']).next().unwrap_or("").trim();
+                let n = clean_name(rest, vocab)?;
+                // "Dear customer" is no name
+                if n.split_whitespace().count() >= 2 || n.chars().next().is_some_and(char::is_uppercase) {
+                    return Some(n);
+                }
+            }
+        }
+    }
+    None
+}

@@ -1,0 +1,265 @@
+//! Link: which pieces of evidence are the same booking.
+//!
+//! 1. Blocking keys per item (ref, Stripe ids, e-mail, phone, surname + pick-up day,
+//!    amount + day, vehicle + pick-up day, surname + amount) go into one long polars frame;
+//!    ONE lazy plan self-joins it on the key, drops oversized blocks and returns the candidate
+//!    pairs. Nothing is compared all-pairs.
+//! 2. Exact pairs (same booking ref, Stripe objects that point at each other) are unioned,
+//!    unless that would put two different refs in one booking.
+//! 3. The other pairs are scored ([`score`]) and merged best-first, with guards: different refs
+//!    never merge, a booking holds one calendar event, conflicting e-mails, vehicles or dates
+//!    never merge, and an item that fits two bookings equally well is left for review.
+
+pub mod keys;
+pub mod score;
+
+use std::collections::BTreeMap;
+
+use polars::prelude::*;
+
+use crate::error::Result;
+use crate::evidence::{Evidence, Source};
+use crate::extract::config::Vocab;
+use crate::plan::{Plan, Tenant};
+use keys::Keys;
+
+/// Blocks larger than this are not compared (a very common surname on a busy day): the other
+/// keys still find those pairs.
+pub const MAX_BLOCK: u32 = 64;
+/// A pair must score at least this (log-odds-like points) to link.
+pub const THRESHOLD: f32 = 5.0;
+/// An item whose two best bookings score within this margin is ambiguous.
+pub const MARGIN: f32 = 2.0;
+
+/// Result of linking: clusters of evidence indices, and items held back with a reason.
+#[derive(Debug, Default)]
+pub struct Linked {
+    /// Each cluster sorted; clusters sorted by their first index.
+    pub clusters: Vec<Vec<usize>>,
+    /// Items that were not placed in any cluster because they fit several equally.
+    pub ambiguous: Vec<(usize, String)>,
+    /// Score of the weakest accepted link per cluster (None when only exact links).
+    pub weakest: Vec<Option<f32>>,
+    pub candidate_pairs: usize,
+}
+
+/// Candidate pairs from the blocking plan: (left, right, exact).
+pub fn candidate_pairs(keys: &[Keys]) -> Result<Vec<(u32, u32, bool)>> {
+    let mut idx: Vec<u32> = Vec::new();
+    let mut key: Vec<String> = Vec::new();
+    let mut exact: Vec<bool> = Vec::new();
+    for (i, k) in keys.iter().enumerate() {
+        for (s, e) in k.block_keys() {
+            idx.push(i as u32);
+            key.push(s);
+            exact.push(e);
+        }
+    }
+    let long = df!("idx" => idx, "k" => key, "exact" => exact)?.lazy();
+    let sizes = long
+        .clone()
+        .group_by([col("k")])
+        .agg([len().alias("n")]);
+    let blocked = long
+        .join(
+            sizes,
+            [col("k")],
+            [col("k")],
+            JoinArgs::new(JoinType::Inner),
+        )
+        .filter(col("exact").or(col("n").lt_eq(lit(MAX_BLOCK))))
+        .select([col("idx"), col("k"), col("exact")]);
+    let right = blocked.clone().select([col("idx").alias("r"), col("k")]);
+    let pairs = blocked
+        .join(right, [col("k")], [col("k")], JoinArgs::new(JoinType::Inner))
+        .filter(col("idx").lt(col("r")))
+        .group_by([col("idx"), col("r")])
+        .agg([col("exact").max().alias("exact")])
+        .sort(["idx", "r"], SortMultipleOptions::default())
+        .collect()?;
+    let l = pairs.column("idx")?.u32()?;
+    let r = pairs.column("r")?.u32()?;
+    let e = pairs.column("exact")?.bool()?;
+    let mut out = Vec::with_capacity(pairs.height());
+    for i in 0..pairs.height() {
+        if let (Some(a), Some(b), Some(x)) = (l.get(i), r.get(i), e.get(i)) {
+            out.push((a, b, x));
+        }
+    }
+    Ok(out)
+}
+
+/// What a cluster is known to hold, kept up to date as clusters merge (for the guards).
+#[derive(Debug, Clone, Default)]
+struct Summary {
+    refs: Vec<String>,
+    calendar_events: usize,
+    emails: Vec<String>,
+    members: usize,
+}
+
+struct Dsu {
+    parent: Vec<usize>,
+    sum: Vec<Summary>,
+}
+
+impl Dsu {
+    fn find(&mut self, mut x: usize) -> usize {
+        while self.parent[x] != x {
+            self.parent[x] = self.parent[self.parent[x]];
+            x = self.parent[x];
+        }
+        x
+    }
+
+    /// Two clusters may become one booking.
+    fn compatible(&mut self, a: usize, b: usize) -> bool {
+        let (ra, rb) = (self.find(a), self.find(b));
+        if ra == rb {
+            return true;
+        }
+        let (sa, sb) = (&self.sum[ra], &self.sum[rb]);
+        let refs_clash = !sa.refs.is_empty() && !sb.refs.is_empty() && sa.refs != sb.refs;
+        let two_events = sa.calendar_events + sb.calendar_events > 1;
+        let mail_clash = !sa.emails.is_empty()
+            && !sb.emails.is_empty()
+            && !sa.emails.iter().any(|e| sb.emails.contains(e));
+        !(refs_clash || two_events || mail_clash)
+    }
+
+    fn union(&mut self, a: usize, b: usize) {
+        let (ra, rb) = (self.find(a), self.find(b));
+        if ra == rb {
+            return;
+        }
+        let (keep, gone) = if ra < rb { (ra, rb) } else { (rb, ra) };
+        self.parent[gone] = keep;
+        let g = std::mem::take(&mut self.sum[gone]);
+        let s = &mut self.sum[keep];
+        s.refs.extend(g.refs);
+        s.refs.sort();
+        s.refs.dedup();
+        s.emails.extend(g.emails);
+        s.emails.sort();
+        s.emails.dedup();
+        s.calendar_events += g.calendar_events;
+        s.members += g.members;
+    }
+}
+
+/// Links booking evidence (items of `NotBooking` kind or without tenant must not be passed).
+pub fn link(items: &[Evidence], vocab: &Vocab, plan: &Plan) -> Result<Linked> {
+    let keys: Vec<Keys> = items
+        .iter()
+        .map(|e| {
+            let tz = e.tenant.as_deref().and_then(|t| plan.tenant(t)).map(Tenant::tz).unwrap_or(chrono_tz::UTC);
+            Keys::of(e, vocab, tz)
+        })
+        .collect();
+    let pairs = candidate_pairs(&keys)?;
+    let mut dsu = Dsu {
+        parent: (0..items.len()).collect(),
+        sum: items
+            .iter()
+            .zip(&keys)
+            .map(|(e, k)| Summary {
+                refs: k.booking_ref.iter().cloned().collect(),
+                calendar_events: usize::from(e.source == Source::Calendar),
+                emails: k.email.iter().cloned().collect(),
+                members: 1,
+            })
+            .collect(),
+    };
+    // exact links first: same ref, then Stripe objects pointing at each other
+    for &(a, b, exact) in &pairs {
+        let (a, b) = (a as usize, b as usize);
+        if exact && keys[a].booking_ref.is_some() && keys[a].booking_ref == keys[b].booking_ref {
+            dsu.union(a, b);
+        }
+    }
+    for &(a, b, exact) in &pairs {
+        let (a, b) = (a as usize, b as usize);
+        if exact && keys[a].shares_stripe_id(&keys[b]) && dsu.compatible(a, b) {
+            dsu.union(a, b);
+        }
+    }
+    // scored links, best first
+    let mut scored: Vec<(f32, usize, usize)> = pairs
+        .iter()
+        .filter(|p| !p.2 || keys[p.0 as usize].booking_ref != keys[p.1 as usize].booking_ref)
+        .filter_map(|&(a, b, _)| {
+            let s = score::pair(&keys[a as usize], &keys[b as usize], vocab);
+            (s >= THRESHOLD).then_some((s, a as usize, b as usize))
+        })
+        .collect();
+    scored.sort_by(|x, y| y.0.total_cmp(&x.0).then(x.1.cmp(&y.1)).then(x.2.cmp(&y.2)));
+    let ambiguous = find_ambiguous(&scored, &mut dsu);
+    let mut weakest: BTreeMap<usize, f32> = BTreeMap::new();
+    for &(s, a, b) in &scored {
+        if ambiguous.contains_key(&a) || ambiguous.contains_key(&b) {
+            continue;
+        }
+        if dsu.find(a) != dsu.find(b) && dsu.compatible(a, b) {
+            let wa = weakest.remove(&dsu.find(a));
+            let wb = weakest.remove(&dsu.find(b));
+            dsu.union(a, b);
+            let w = [wa, wb, Some(s)].into_iter().flatten().fold(f32::MAX, f32::min);
+            let root = dsu.find(a);
+            weakest.insert(root, w);
+        }
+    }
+    let mut groups: BTreeMap<usize, Vec<usize>> = BTreeMap::new();
+    for i in 0..items.len() {
+        if ambiguous.contains_key(&i) {
+            continue;
+        }
+        let r = dsu.find(i);
+        groups.entry(r).or_default().push(i);
+    }
+    let mut linked = Linked {
+        candidate_pairs: pairs.len(),
+        ..Default::default()
+    };
+    for (root, members) in groups {
+        linked.weakest.push(weakest.get(&root).copied());
+        linked.clusters.push(members);
+    }
+    linked.ambiguous = ambiguous.into_iter().collect();
+    Ok(linked)
+}
+
+/// Single items (no ref) whose two best candidate clusters score within [`MARGIN`]: placing
+/// them would be a coin toss, so a person decides.
+fn find_ambiguous(scored: &[(f32, usize, usize)], dsu: &mut Dsu) -> BTreeMap<usize, String> {
+    let mut best: BTreeMap<usize, Vec<(f32, usize)>> = BTreeMap::new();
+    for &(s, a, b) in scored {
+        for (me, other) in [(a, b), (b, a)] {
+            let root_me = dsu.find(me);
+            let single = dsu.sum[root_me].members == 1 && dsu.sum[root_me].refs.is_empty();
+            if single {
+                let ro = dsu.find(other);
+                let v = best.entry(me).or_default();
+                if !v.iter().any(|(_, r)| *r == ro) {
+                    v.push((s, ro));
+                }
+            }
+        }
+    }
+    let mut out = BTreeMap::new();
+    for (me, mut v) in best {
+        v.sort_by(|x, y| y.0.total_cmp(&x.0));
+        if v.len() >= 2 && v[0].0 - v[1].0 < MARGIN {
+            // two candidates that are themselves one booking are no ambiguity
+            if dsu.find(v[0].1) != dsu.find(v[1].1) && !dsu.compatible(v[0].1, v[1].1) {
+                out.insert(
+                    me,
+                    format!(
+                        "ambiguous: fits two bookings equally (scores {:.1} and {:.1})",
+                        v[0].0, v[1].0
+                    ),
+                );
+            }
+        }
+    }
+    out
+}
