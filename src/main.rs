@@ -1,1 +1,5 @@
-fn main() {}
+use clap::Parser;
+
+fn main() -> anyhow::Result<()> {
+    gapfill::cli::run(gapfill::cli::Cli::parse())
+}

@@ -1,0 +1,228 @@
+//! Outputs: `bookings.csv`, `tenants/<slug>/bookings.csv`, `review.csv`, `rejected.csv`,
+//! `summary.json`. Every file is written to a temporary file in the output folder and then
+//! renamed, so a crash never leaves a half-written CSV that looks complete.
+
+use std::io::Write;
+use std::path::Path;
+
+use chrono::{SecondsFormat, TimeZone};
+
+use crate::error::{Error, Result};
+use crate::evidence::{Evidence, Rejected};
+use crate::extract::amounts::exponent;
+use crate::plan::Plan;
+use crate::rebuild::Booking;
+use crate::report::Summary;
+
+/// The columns of `bookings.csv`, in order.
+pub const BOOKING_COLUMNS: [&str; 21] = [
+    "recovered_id",
+    "tenant",
+    "booking_ref",
+    "status",
+    "customer_name",
+    "customer_email",
+    "customer_phone",
+    "vehicle",
+    "pickup_at",
+    "return_at",
+    "pickup_location",
+    "return_location",
+    "total_amount",
+    "currency",
+    "amount_paid",
+    "amount_refunded",
+    "booked_at",
+    "confidence",
+    "sources",
+    "provenance",
+    "field_confidence",
+];
+
+/// One line of `review.csv`: an evidence item that joined no booking, or a booking a person
+/// should check.
+#[derive(Debug, Clone)]
+pub struct ReviewRow {
+    pub what: &'static str,
+    pub id: String,
+    pub tenant: String,
+    pub file: String,
+    pub position: String,
+    pub reason: String,
+    pub details: String,
+    /// Evidence copies this row stands for (duplicates merged into it).
+    pub copies: usize,
+}
+
+impl ReviewRow {
+    pub fn evidence(e: &Evidence, reason: &str, copies: usize) -> ReviewRow {
+        let f = &e.fields;
+        let mut d = vec![format!("kind={}", e.kind.as_str())];
+        if let Some(v) = &f.booking_ref {
+            d.push(format!("ref={v}"));
+        }
+        if let Some(v) = &f.customer_name {
+            d.push(format!("name={v}"));
+        }
+        if let Some(v) = &f.customer_email {
+            d.push(format!("email={v}"));
+        }
+        if let Some(v) = f.pickup_at {
+            d.push(format!("pickup={}", utc(v)));
+        }
+        if let Some(v) = f.amount_paid.or(f.total) {
+            d.push(format!("amount={v}"));
+        }
+        ReviewRow {
+            what: "evidence",
+            id: e.id.clone(),
+            tenant: e.tenant.clone().unwrap_or_default(),
+            file: e.file.clone(),
+            position: e.position.clone(),
+            reason: reason.to_string(),
+            details: d.join(" "),
+            copies,
+        }
+    }
+
+    pub fn booking(b: &Booking, reason: &str) -> ReviewRow {
+        ReviewRow {
+            what: "booking",
+            id: b.recovered_id.clone(),
+            tenant: b.tenant.clone(),
+            file: String::new(),
+            position: String::new(),
+            reason: reason.to_string(),
+            details: format!("sources={}", b.sources.join(";")),
+            copies: 0,
+        }
+    }
+
+    pub fn is_evidence(&self) -> bool {
+        self.what == "evidence"
+    }
+}
+
+fn utc(ts: i64) -> String {
+    chrono::Utc
+        .timestamp_opt(ts, 0)
+        .single()
+        .map(|d| d.to_rfc3339_opts(SecondsFormat::Secs, true))
+        .unwrap_or_default()
+}
+
+/// RFC 3339 in the tenant's zone (`2026-03-14T10:00:00+01:00`).
+pub fn local_time(ts: i64, tz: chrono_tz::Tz) -> String {
+    tz.timestamp_opt(ts, 0)
+        .single()
+        .map(|d| d.to_rfc3339_opts(SecondsFormat::Secs, false))
+        .unwrap_or_default()
+}
+
+/// Minor units → decimal string with the currency's exponent (12345 EUR → `123.45`).
+pub fn decimal(minor: i64, currency: &str) -> String {
+    let exp = exponent(currency).unwrap_or(2);
+    if exp == 0 {
+        return minor.to_string();
+    }
+    let p = 10i64.pow(exp);
+    let sign = if minor < 0 { "-" } else { "" };
+    let m = minor.unsigned_abs();
+    format!("{sign}{}.{:0width$}", m / p as u64, m % p as u64, width = exp as usize)
+}
+
+fn booking_record(b: &Booking, plan: &Plan) -> Vec<String> {
+    let tz = plan.tenant(&b.tenant).map(|t| t.tz()).unwrap_or(chrono_tz::UTC);
+    let t = |v: Option<i64>| v.map(|v| local_time(v, tz)).unwrap_or_default();
+    let s = |v: &Option<String>| v.clone().unwrap_or_default();
+    vec![
+        b.recovered_id.clone(),
+        b.tenant.clone(),
+        s(&b.booking_ref),
+        b.status.as_str().to_string(),
+        s(&b.customer_name),
+        s(&b.customer_email),
+        s(&b.customer_phone),
+        s(&b.vehicle),
+        t(b.pickup_at),
+        t(b.return_at),
+        s(&b.pickup_location),
+        s(&b.return_location),
+        b.total.map(|v| decimal(v, &b.currency)).unwrap_or_default(),
+        b.currency.clone(),
+        decimal(b.amount_paid, &b.currency),
+        decimal(b.amount_refunded, &b.currency),
+        t(b.booked_at),
+        format!("{:.3}", b.confidence),
+        b.sources.join(";"),
+        serde_json::to_string(&b.provenance).unwrap_or_default(),
+        serde_json::to_string(&b.field_confidence).unwrap_or_default(),
+    ]
+}
+
+/// Writes `bytes` to `path` atomically (temporary file in the same folder, then rename).
+pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
+    let dir = path.parent().unwrap_or(Path::new("."));
+    std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
+    let err = |e: std::io::Error| Error::Output {
+        path: path.to_path_buf(),
+        message: e.to_string(),
+    };
+    let mut tmp = tempfile::NamedTempFile::new_in(dir).map_err(err)?;
+    tmp.write_all(bytes).map_err(err)?;
+    tmp.as_file().sync_all().map_err(err)?;
+    tmp.persist(path).map_err(|e| err(e.error))?;
+    Ok(())
+}
+
+fn csv_bytes(header: &[&str], rows: impl Iterator<Item = Vec<String>>) -> Result<Vec<u8>> {
+    let mut w = csv::Writer::from_writer(Vec::new());
+    let to_err = |e: csv::Error| Error::Pipeline(format!("csv: {e}"));
+    w.write_record(header).map_err(to_err)?;
+    for r in rows {
+        w.write_record(&r).map_err(to_err)?;
+    }
+    w.into_inner().map_err(|e| Error::Pipeline(format!("csv: {e}")))
+}
+
+/// Writes every output file of a run.
+pub fn write_all(
+    out: &Path,
+    plan: &Plan,
+    bookings: &[Booking],
+    review: &mut [ReviewRow],
+    rejected: &[Rejected],
+    summary: &Summary,
+) -> Result<()> {
+    let all = csv_bytes(&BOOKING_COLUMNS, bookings.iter().map(|b| booking_record(b, plan)))?;
+    write_atomic(&out.join("bookings.csv"), &all)?;
+    for t in &plan.tenants {
+        let rows = bookings.iter().filter(|b| b.tenant == t.slug).map(|b| booking_record(b, plan));
+        let bytes = csv_bytes(&BOOKING_COLUMNS, rows)?;
+        write_atomic(&out.join("tenants").join(&t.slug).join("bookings.csv"), &bytes)?;
+    }
+    review.sort_by(|a, b| (a.what, &a.tenant, &a.id, &a.file, &a.position).cmp(&(b.what, &b.tenant, &b.id, &b.file, &b.position)));
+    let rows = review.iter().map(|r| {
+        vec![
+            r.what.to_string(),
+            r.id.clone(),
+            r.tenant.clone(),
+            r.file.clone(),
+            r.position.clone(),
+            r.reason.clone(),
+            r.details.clone(),
+            r.copies.to_string(),
+        ]
+    });
+    let bytes = csv_bytes(&["what", "id", "tenant", "file", "position", "reason", "details", "copies"], rows)?;
+    write_atomic(&out.join("review.csv"), &bytes)?;
+    let rows = rejected
+        .iter()
+        .map(|r| vec![r.source.as_str().to_string(), r.file.clone(), r.position.clone(), r.reason.clone()]);
+    let bytes = csv_bytes(&["source", "file", "position", "reason"], rows)?;
+    write_atomic(&out.join("rejected.csv"), &bytes)?;
+    let mut json = serde_json::to_vec_pretty(summary).map_err(|e| Error::Pipeline(e.to_string()))?;
+    json.push(b'\n');
+    write_atomic(&out.join("summary.json"), &json)?;
+    Ok(())
+}

@@ -1,0 +1,372 @@
+//! The whole recovery, stage by stage: import → extract → link → rebuild → gap → export →
+//! report. Each stage is a module of its own; this file only moves data between them and
+//! counts, so that the summary adds up.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use rayon::prelude::*;
+
+use crate::error::{Error, Result};
+use crate::evidence::{Evidence, Kind, Rejected, Source};
+use crate::export::{self, ReviewRow};
+use crate::extract::config::Mappings;
+use crate::extract::{self, Ctx};
+use crate::gap::{self, GapDecision};
+use crate::import;
+use crate::plan::Plan;
+use crate::progress::Progress;
+use crate::rebuild::{self, Booking};
+use crate::report::{Summary, TenantCounts};
+
+/// Bookings below this confidence are listed in review.csv too.
+pub const REVIEW_CONFIDENCE: f32 = 0.6;
+
+pub struct Options {
+    pub out: Option<PathBuf>,
+    pub quiet: bool,
+}
+
+/// What one input file is and whom it belongs to.
+#[derive(Debug, Clone)]
+enum Input {
+    StripeJson(PathBuf, Option<String>),
+    StripeCsv(PathBuf, Option<String>),
+    Calendar(PathBuf, Option<String>),
+    Email(PathBuf, Option<String>),
+}
+
+/// The result of a run, for callers and tests.
+pub struct Outcome {
+    pub out_dir: PathBuf,
+    pub summary: Summary,
+}
+
+/// Runs a recovery from a plan file.
+pub fn recover(plan_path: &Path, opts: &Options) -> Result<Outcome> {
+    let plan = Plan::load(plan_path)?;
+    let maps = Mappings::load(&plan.resolve(&plan.mappings))?;
+    let out_dir = opts.out.clone().unwrap_or_else(|| plan.resolve(&plan.output));
+    let progress = Progress::new(opts.quiet);
+    let mut summary = Summary::default();
+
+    let (inputs, warnings) = collect_inputs(&plan)?;
+    summary.warnings.extend(warnings);
+    let ctx = Ctx::new(&plan, &maps);
+    let (evidence, mut rejected, secs) = import_and_extract(&inputs, &ctx, &progress)?;
+    summary.timings.push(("import+extract".into(), secs));
+    run_from_evidence(&plan, &maps, evidence, &mut rejected, &out_dir, &progress, summary)
+}
+
+/// Expands the plan's globs into inputs; a glob that matches nothing is a warning.
+fn collect_inputs(plan: &Plan) -> Result<(Vec<Input>, Vec<String>)> {
+    let mut inputs = Vec::new();
+    let mut warnings = Vec::new();
+    let mut add = |pats: &[String], tenant: Option<&str>, make: &dyn Fn(PathBuf, Option<String>) -> Input| -> Result<()> {
+        for (pat, files) in plan.expand(pats)? {
+            if files.is_empty() {
+                warnings.push(format!("{}: `{pat}` matches no file", plan.path.display()));
+            }
+            for f in files {
+                inputs.push(make(f, tenant.map(str::to_string)));
+            }
+        }
+        Ok(())
+    };
+    add(&plan.sources.stripe_json, None, &Input::StripeJson)?;
+    add(&plan.sources.stripe_csv, None, &Input::StripeCsv)?;
+    add(&plan.sources.calendars, None, &Input::Calendar)?;
+    add(&plan.sources.emails, None, &Input::Email)?;
+    for t in &plan.tenants {
+        add(&t.stripe_json, Some(&t.slug), &Input::StripeJson)?;
+        add(&t.stripe_csv, Some(&t.slug), &Input::StripeCsv)?;
+        add(&t.calendars, Some(&t.slug), &Input::Calendar)?;
+        add(&t.emails, Some(&t.slug), &Input::Email)?;
+    }
+    // a file named twice (global and per tenant) is read once, with the tenant
+    let mut seen: BTreeMap<PathBuf, usize> = BTreeMap::new();
+    let mut unique: Vec<Input> = Vec::new();
+    for i in inputs {
+        let (p, t) = match &i {
+            Input::StripeJson(p, t) | Input::StripeCsv(p, t) | Input::Calendar(p, t) | Input::Email(p, t) => (p.clone(), t.is_some()),
+        };
+        match seen.get(&p) {
+            Some(&k) if t => unique[k] = i,
+            Some(_) => {}
+            None => {
+                seen.insert(p, unique.len());
+                unique.push(i);
+            }
+        }
+    }
+    Ok((unique, warnings))
+}
+
+fn account_of(plan: &Plan, tenant: &Option<String>) -> Option<String> {
+    tenant
+        .as_deref()
+        .and_then(|t| plan.tenant(t))
+        .and_then(|t| t.stripe_account.clone())
+}
+
+/// Mails are parsed in batches of this many (bounded memory for large mboxes).
+const MAIL_BATCH: usize = 4096;
+
+/// Reads every input and turns each record into evidence, in parallel; order is restored by
+/// sorting on the evidence id afterwards.
+fn import_and_extract(inputs: &[Input], ctx: &Ctx, progress: &Progress) -> Result<(Vec<Evidence>, Vec<Rejected>, f64)> {
+    let step = progress.step("import", Some(inputs.len() as u64));
+    let plan = ctx.plan;
+    let (files, mails): (Vec<&Input>, Vec<&Input>) = inputs.iter().partition(|i| !matches!(i, Input::Email(..)));
+    let per_file: Vec<(Vec<Evidence>, Vec<Rejected>)> = files
+        .par_iter()
+        .map(|input| {
+            let out = match input {
+                Input::StripeJson(p, t) => {
+                    let (recs, rej) = import::stripe_json::read_file(p, account_of(plan, t).as_deref(), t.as_deref());
+                    (recs.iter().map(|r| extract::stripe::extract(r, ctx)).collect(), rej)
+                }
+                Input::StripeCsv(p, t) => {
+                    let (recs, rej) = import::stripe_csv::read_file(p, account_of(plan, t).as_deref(), t.as_deref());
+                    (recs.iter().map(|r| extract::stripe::extract(r, ctx)).collect(), rej)
+                }
+                Input::Calendar(p, t) => {
+                    let (evs, rej) = import::calendar::read_file(p, t.as_deref());
+                    (evs.iter().map(|e| extract::calendar::extract(e, ctx)).collect(), rej)
+                }
+                Input::Email(..) => (Vec::new(), Vec::new()),
+            };
+            step.inc(1);
+            out
+        })
+        .collect();
+    let mut evidence = Vec::new();
+    let mut rejected = Vec::new();
+    for (e, r) in per_file {
+        evidence.extend(e);
+        rejected.extend(r);
+    }
+    for input in mails {
+        let Input::Email(path, tenant) = input else { continue };
+        let mut batch: Vec<import::email::MailBlob> = Vec::with_capacity(MAIL_BATCH);
+        let flush = |batch: &mut Vec<import::email::MailBlob>, evidence: &mut Vec<Evidence>, rejected: &mut Vec<Rejected>| {
+            let done: Vec<std::result::Result<Evidence, Rejected>> = batch
+                .par_iter()
+                .map(|b| {
+                    import::email::parse(b).map(|m| {
+                        let mut ev = extract::email::extract(&m, ctx);
+                        if let Some(t) = tenant {
+                            ev.tenant = Some(t.clone());
+                        }
+                        ev
+                    })
+                })
+                .collect();
+            for d in done {
+                match d {
+                    Ok(e) => evidence.push(e),
+                    Err(r) => rejected.push(r),
+                }
+            }
+            batch.clear();
+        };
+        import::email::read_path(path, &mut |item| match item {
+            Ok(blob) => {
+                batch.push(blob);
+                if batch.len() >= MAIL_BATCH {
+                    flush(&mut batch, &mut evidence, &mut rejected);
+                }
+            }
+            Err(r) => rejected.push(r),
+        })?;
+        flush(&mut batch, &mut evidence, &mut rejected);
+        step.inc(1);
+    }
+    let n = evidence.len();
+    let secs = step.finish(&format!("{n} evidence items, {} rejected records from {} inputs", rejected.len(), inputs.len()));
+    Ok((evidence, rejected, secs))
+}
+
+/// Keeps one item per evidence id (the same mail twice, the same charge in JSON and CSV);
+/// returns the kept items and, per kept index, how many copies were merged into it.
+fn dedup(mut ev: Vec<Evidence>) -> (Vec<Evidence>, Vec<usize>) {
+    let richness = |e: &Evidence| crate::evidence::Field::ALL.iter().filter(|f| e.fields.has(**f)).count();
+    ev.sort_by(|a, b| {
+        a.id.cmp(&b.id)
+            .then(richness(b).cmp(&richness(a)))
+            .then(a.file.cmp(&b.file))
+            .then(a.position.cmp(&b.position))
+    });
+    let mut out: Vec<Evidence> = Vec::with_capacity(ev.len());
+    let mut copies: Vec<usize> = Vec::with_capacity(ev.len());
+    for e in ev {
+        if out.last().is_some_and(|l| l.id == e.id) {
+            if let Some(c) = copies.last_mut() {
+                *c += 1;
+            }
+            continue;
+        }
+        out.push(e);
+        copies.push(1);
+    }
+    (out, copies)
+}
+
+/// Everything after import: link, rebuild, gap, export, report.
+pub fn run_from_evidence(
+    plan: &Plan,
+    maps: &Mappings,
+    evidence: Vec<Evidence>,
+    rejected: &mut Vec<Rejected>,
+    out_dir: &Path,
+    progress: &Progress,
+    mut summary: Summary,
+) -> Result<Outcome> {
+    for e in &evidence {
+        *summary.evidence_by_source.entry(e.source.as_str().to_string()).or_default() += 1;
+    }
+    for r in rejected.iter() {
+        *summary.rejected_by_source.entry(r.source.as_str().to_string()).or_default() += 1;
+    }
+    summary.evidence_items = evidence.len();
+    let (evidence, copies) = dedup(evidence);
+    summary.duplicates_merged = copies.iter().map(|c| c - 1).sum();
+
+    let mut review: Vec<ReviewRow> = Vec::new();
+    let mut booking_idx: Vec<usize> = Vec::new();
+    for (i, e) in evidence.iter().enumerate() {
+        if e.kind == Kind::NotBooking {
+            summary.not_booking += copies[i];
+            review.push(ReviewRow::evidence(e, e.note.as_deref().unwrap_or("not booking evidence"), copies[i]));
+        } else if e.tenant.is_none() {
+            summary.no_tenant += copies[i];
+            review.push(ReviewRow::evidence(e, "no tenant: sender, account or business name not in the plan", copies[i]));
+        } else {
+            booking_idx.push(i);
+        }
+    }
+    let items: Vec<Evidence> = booking_idx.iter().map(|&i| evidence[i].clone()).collect();
+    let item_copies: Vec<usize> = booking_idx.iter().map(|&i| copies[i]).collect();
+
+    let step = progress.step("link", None);
+    let linked = crate::link::link(&items, &maps.vocab, plan)?;
+    summary.candidate_pairs = linked.candidate_pairs;
+    summary.clusters = linked.clusters.len();
+    summary.timings.push((
+        "link".into(),
+        step.finish(&format!("{} items → {} clusters from {} candidate pairs", items.len(), linked.clusters.len(), linked.candidate_pairs)),
+    ));
+    for (i, reason) in &linked.ambiguous {
+        summary.ambiguous += item_copies[*i];
+        review.push(ReviewRow::evidence(&items[*i], reason, item_copies[*i]));
+    }
+
+    let step = progress.step("rebuild", Some(linked.clusters.len() as u64));
+    let rebuilt: Vec<Option<Booking>> = linked
+        .clusters
+        .par_iter()
+        .zip(linked.weakest.par_iter())
+        .map(|(members, weakest)| {
+            let refs: Vec<&Evidence> = members.iter().map(|&i| &items[i]).collect();
+            rebuild::rebuild(&refs, plan, *weakest)
+        })
+        .collect();
+    step.inc(rebuilt.len() as u64);
+    let mut bookings: Vec<(Booking, usize)> = Vec::new();
+    for (members, b) in linked.clusters.iter().zip(rebuilt) {
+        let n: usize = members.iter().map(|&i| item_copies[i]).sum();
+        match b {
+            Some(b) => bookings.push((b, n)),
+            None => {
+                for &i in members {
+                    summary.unplaced += item_copies[i];
+                    review.push(ReviewRow::evidence(&items[i], rebuild::NOT_A_BOOKING, item_copies[i]));
+                }
+            }
+        }
+    }
+    summary.bookings_rebuilt = bookings.len();
+    summary.timings.push(("rebuild".into(), step.finish(&format!("{} bookings", bookings.len()))));
+
+    let step = progress.step("gap", Some(bookings.len() as u64));
+    let existing = match &plan.database {
+        Some(db) => {
+            let mapping = gap::TargetMapping::load(&plan.resolve(&db.mapping))?;
+            let path = db.path.as_ref().ok_or_else(|| Error::Config {
+                path: plan.path.clone(),
+                message: "[database] needs `path` (the restored SQLite file)".into(),
+            })?;
+            let ex = gap::read_sqlite(&plan.resolve(path), &mapping, plan)?;
+            summary.warnings.extend(ex.warnings.iter().cloned());
+            ex
+        }
+        None => {
+            summary.warnings.push("no [database] in the plan: nothing is compared with the restored database".into());
+            gap::Existing::default()
+        }
+    };
+    let mut recovered: Vec<Booking> = Vec::new();
+    for (b, n) in bookings {
+        let decision = gap::classify(&b, &existing, plan);
+        match decision {
+            GapDecision::Recovered => {
+                summary.items_in_bookings += n;
+                let t = summary.tenants.entry(b.tenant.clone()).or_insert_with(TenantCounts::default);
+                t.recovered += 1;
+                if b.status == rebuild::Status::Cancelled {
+                    t.cancelled += 1;
+                }
+                if b.confidence < REVIEW_CONFIDENCE {
+                    t.low_confidence += 1;
+                    review.push(ReviewRow::booking(&b, &format!("low confidence {:.2}: check before loading", b.confidence)));
+                }
+                recovered.push(b);
+            }
+            GapDecision::AlreadyInDatabase { matched_on } => {
+                summary.items_in_bookings += n;
+                summary.already_in_database += 1;
+                summary.tenants.entry(b.tenant.clone()).or_default().already_in_database += 1;
+                let _ = matched_on;
+            }
+            GapDecision::BookedBeforeWindow => {
+                summary.items_in_bookings += n;
+                summary.booked_before_window += 1;
+            }
+            GapDecision::BookedAfterWindow => {
+                summary.items_in_bookings += n;
+                summary.booked_after_window += 1;
+            }
+            GapDecision::UnknownBookedAt => {
+                summary.unknown_booked_at += 1;
+                summary.items_in_review_bookings += n;
+                review.push(ReviewRow::booking(&b, "booking date unknown: cannot tell whether it is in the gap"));
+            }
+        }
+    }
+    recovered.sort_by(|a, b| {
+        (a.tenant.as_str(), a.pickup_at, a.booking_ref.as_deref(), a.recovered_id.as_str())
+            .cmp(&(b.tenant.as_str(), b.pickup_at, b.booking_ref.as_deref(), b.recovered_id.as_str()))
+    });
+    summary.recovered = recovered.len();
+    summary.timings.push(("gap".into(), step.finish(&format!("{} bookings in the gap", recovered.len()))));
+
+    let step = progress.step("export", None);
+    rejected.sort();
+    summary.rejected = rejected.len();
+    summary.in_review = review.iter().filter(|r| r.is_evidence()).map(|r| r.copies).sum::<usize>() + summary.items_in_review_bookings;
+    for t in &plan.tenants {
+        summary.tenants.entry(t.slug.clone()).or_default();
+    }
+    summary.finish_accounting();
+    export::write_all(out_dir, plan, &recovered, &mut review, rejected, &summary)?;
+    summary.timings.push(("export".into(), step.finish(&format!("written to {}", out_dir.display()))));
+    Ok(Outcome {
+        out_dir: out_dir.to_path_buf(),
+        summary,
+    })
+}
+
+/// Short name of a source for messages.
+pub fn source_name(s: Source) -> &'static str {
+    s.as_str()
+}
