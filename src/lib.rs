@@ -16,5 +16,7 @@ pub mod plan;
 pub mod progress;
 pub mod rebuild;
 pub mod report;
+#[cfg(test)]
+mod testutil;
 
 pub use error::{Error, Result};

@@ -263,3 +263,90 @@ fn find_ambiguous(scored: &[(f32, usize, usize)], dsu: &mut Dsu) -> BTreeMap<usi
     }
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::evidence::{Fields, Kind, Source};
+    use crate::testutil::{ev, plan, vocab};
+
+    const T: i64 = 1_782_000_000; // 2026-06-21
+
+    fn f(r: Option<&str>, name: &str, email: Option<&str>, pickup: i64, vehicle: Option<&str>) -> Fields {
+        Fields {
+            booking_ref: r.map(str::to_string),
+            customer_name: Some(name.into()),
+            customer_email: email.map(str::to_string),
+            pickup_at: Some(pickup),
+            return_at: Some(pickup + 3 * 86_400),
+            vehicle: vehicle.map(str::to_string),
+            ..Default::default()
+        }
+    }
+
+    fn clusters_of(items: &[Evidence]) -> Vec<Vec<String>> {
+        let (_d, plan) = plan();
+        let l = link(items, &vocab(), &plan).expect("link runs");
+        l.clusters
+            .iter()
+            .map(|c| c.iter().map(|&i| items[i].id.clone()).collect())
+            .collect()
+    }
+
+    #[test]
+    fn same_ref_links_and_different_refs_never_merge() {
+        let p = T + 10 * 86_400;
+        let items = vec![
+            ev("email:a", Source::Email, Kind::Confirmation, T, f(Some("BK-1001"), "Anna Berg", Some("anna@x.de"), p, Some("VW Golf"))),
+            ev("email:b", Source::Email, Kind::Modification, T + 50, f(Some("bk 1001"), "Anna Berg", Some("anna@x.de"), p, Some("VW Golf"))),
+            ev("email:c", Source::Email, Kind::Confirmation, T + 99, f(Some("BK-1002"), "Anna Berg", Some("anna@x.de"), p, Some("Tesla Model 3"))),
+        ];
+        let c = clusters_of(&items);
+        assert_eq!(c, vec![vec!["email:a".to_string(), "email:b".into()], vec!["email:c".into()]]);
+    }
+
+    #[test]
+    fn calendar_event_without_ref_joins_the_booking_with_its_vehicle() {
+        // one customer, two cars, same dates: the event for the Tesla must not join the Golf
+        let p = T + 10 * 86_400;
+        let items = vec![
+            ev("email:golf", Source::Email, Kind::Confirmation, T, f(Some("BK-1"), "Anna Berg", Some("anna@x.de"), p, Some("VW Golf"))),
+            ev("email:tesla", Source::Email, Kind::Confirmation, T, f(Some("BK-2"), "Anna Berg", Some("anna@x.de"), p, Some("Tesla Model 3"))),
+            ev("calendar:u1", Source::Calendar, Kind::CalendarEvent, T, f(None, "Anna Berg", None, p, Some("Tesla Model 3"))),
+            ev("calendar:u2", Source::Calendar, Kind::CalendarEvent, T, f(None, "A. Berg", None, p, Some("VW Golf"))),
+        ];
+        let c = clusters_of(&items);
+        assert_eq!(c.len(), 2, "{c:?}");
+        assert!(c.contains(&vec!["email:golf".to_string(), "calendar:u2".into()]), "{c:?}");
+        assert!(c.contains(&vec!["email:tesla".to_string(), "calendar:u1".into()]), "{c:?}");
+    }
+
+    #[test]
+    fn namesakes_with_other_dates_and_emails_stay_apart() {
+        let items = vec![
+            ev("email:1", Source::Email, Kind::Confirmation, T, f(Some("BK-7"), "John Smith", Some("js1@x.com"), T + 86_400 * 5, None)),
+            ev("calendar:1", Source::Calendar, Kind::CalendarEvent, T, f(None, "John Smith", None, T + 86_400 * 20, None)),
+        ];
+        assert_eq!(clusters_of(&items).len(), 2);
+    }
+
+    #[test]
+    fn stripe_charge_without_ref_links_by_email_and_amount() {
+        let p = T + 10 * 86_400;
+        let mut conf = f(Some("BK-9"), "Robert Miller", Some("bob@x.com"), p, Some("VW Golf"));
+        conf.total = Some(30_000);
+        conf.deposit = Some(9_000);
+        let charge = Fields {
+            customer_name: Some("Bob Miller".into()),
+            customer_email: Some("bob@x.com".into()),
+            amount_paid: Some(9_000),
+            stripe_ids: vec!["ch_1".into()],
+            ..Default::default()
+        };
+        let items = vec![
+            ev("email:c", Source::Email, Kind::Confirmation, T, conf),
+            ev("stripe:ch_1", Source::Stripe, Kind::Payment, T + 30, charge),
+        ];
+        assert_eq!(clusters_of(&items).len(), 1);
+    }
+}
