@@ -657,3 +657,64 @@ pub fn greeting_name(text: &str, vocab: &Vocab) -> Option<String> {
     }
     None
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::testutil::vocab;
+
+    #[test]
+    fn fold_lowercases_strips_accents_and_punctuation() {
+        assert_eq!(fold("Pick-up Date:"), "pick up date");
+        assert_eq!(fold("Rückgabe  (Ort)"), "ruckgabe ort");
+        assert_eq!(fold("Número de reserva"), "numero de reserva");
+    }
+
+    #[test]
+    fn labels_match_exactly_by_prefix_or_suffix() {
+        let v = vocab();
+        assert_eq!(lookup_label(&v, "booking reference"), Some(LabelKind::Field(Field::BookingRef)));
+        assert_eq!(lookup_label(&v, "total price incl vat"), Some(LabelKind::Field(Field::Total)));
+        assert_eq!(lookup_label(&v, "ihre abholung"), Some(LabelKind::Pickup));
+        assert_eq!(lookup_label(&v, "pick up location"), Some(LabelKind::Field(Field::PickupLocation)));
+        assert_eq!(lookup_label(&v, "company name"), None);
+        assert_eq!(lookup_label(&v, "thank you for choosing us"), None);
+    }
+
+    #[test]
+    fn label_lines_split_on_colon_tab_and_wide_space_but_not_on_times() {
+        assert_eq!(split_label("Vehicle: VW Golf"), Some(("Vehicle", "VW Golf")));
+        assert_eq!(split_label("Pickup\t14 Mar 2026 10:00"), Some(("Pickup", "14 Mar 2026 10:00")));
+        assert_eq!(split_label("Total       € 300,00"), Some(("Total", "€ 300,00")));
+        assert_eq!(split_label("at 10:00 in Munich"), None);
+    }
+
+    #[test]
+    fn ref_tokens_skip_dates_phones_and_words() {
+        assert_eq!(ref_tokens("Booking BK-48213 on 2026-03-14, call +49 170 1234567"), vec!["BK-48213"]);
+        assert_eq!(ref_tokens("Ref R7K2QX / AA-2026-00123"), vec!["R7K2QX", "AA-2026-00123"]);
+        assert!(ref_tokens("Your Audi A4 and VW ID.3 are ready").is_empty());
+    }
+
+    #[test]
+    fn names_lose_honorifics_and_clutter() {
+        let v = vocab();
+        assert_eq!(clean_name("Mr. John O'Brien (main driver)", &v).as_deref(), Some("John O'Brien"));
+        assert_eq!(clean_name("Frau Anna Müller", &v).as_deref(), Some("Anna Müller"));
+        assert_eq!(clean_name("anna@example.com", &v), None);
+        assert_eq!(greeting_name("Dear Ms. Jane Smith,\n\nthanks", &v).as_deref(), Some("Jane Smith"));
+        assert_eq!(greeting_name("Bonjour Madame Dupont,", &v).as_deref(), Some("Dupont"));
+    }
+
+    #[test]
+    fn vehicles_are_found_by_make_with_model_words() {
+        let v = vocab();
+        let s = "BK-1 · Tesla Model 3 · J. Smith";
+        let (a, b) = find_vehicle(s, &v).expect("vehicle");
+        assert_eq!(&s[a..b], "Tesla Model 3");
+        let s = "Réservation Dupont (Peugeot 208)";
+        let (a, b) = find_vehicle(s, &v).expect("vehicle");
+        assert_eq!(&s[a..b], "Peugeot 208");
+        assert_eq!(clean_vehicle("VW Golf or similar", &v).as_deref(), Some("VW Golf"));
+    }
+}
