@@ -54,3 +54,42 @@ pub fn ev(id: &str, source: Source, kind: Kind, observed: i64, f: Fields) -> Evi
         note: None,
     }
 }
+
+/// The shipped mappings folder.
+pub fn mappings() -> crate::extract::config::Mappings {
+    crate::extract::config::Mappings::load(&Path::new(env!("CARGO_MANIFEST_DIR")).join("mappings")).expect("shipped mappings load")
+}
+
+/// A plan with tenants in Berlin (EUR), New York (USD, mdy) and Paris (EUR).
+pub fn plan3() -> (tempfile::TempDir, Plan) {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let text = r#"
+[window]
+since = "2026-01-01T00:00:00Z"
+until = "2026-12-01T00:00:00Z"
+
+[[tenants]]
+slug = "alpen"
+name = "Alpen Autos"
+timezone = "Europe/Berlin"
+currency = "EUR"
+email_senders = ["alpen-autos.example"]
+
+[[tenants]]
+slug = "liberty"
+name = "Liberty Car Rental"
+timezone = "America/New_York"
+currency = "USD"
+email_senders = ["bookings@liberty.example"]
+
+[[tenants]]
+slug = "riviera"
+name = "Riviera Location"
+timezone = "Europe/Paris"
+currency = "EUR"
+"#;
+    let p = dir.path().join("plan.toml");
+    std::fs::write(&p, text).expect("write plan");
+    let plan = Plan::load(&p).expect("plan loads");
+    (dir, plan)
+}

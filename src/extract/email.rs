@@ -50,6 +50,12 @@ pub fn extract(mail: &RawMail, ctx: &Ctx) -> Evidence {
         apply_family(f, &mail.text, &tctx, &mut ev.fields);
     }
     text::extract_labels(&mail.text, &tctx, &mut ev.fields);
+    if !forwarded && ev.fields.customer_email.is_none() {
+        // the platform mails the customer: To is the customer's address
+        if let Some(to) = mail.to.iter().map(|a| a.to_lowercase()).find(|a| !is_own(a, ctx)) {
+            put(&mut ev.fields.customer_email, &mut ev.fields.conf, Field::CustomerEmail, to, 0.8);
+        }
+    }
     let before = ev.fields.conf;
     text::extract_fallback(&mail.subject, &mail.text, &tctx, &mut ev.fields);
     if family.is_none() && before != ev.fields.conf {
@@ -73,6 +79,15 @@ pub fn extract(mail: &RawMail, ctx: &Ctx) -> Evidence {
         ev.note = Some("no booking reference, dates or amounts found".into());
     }
     ev
+}
+
+/// An address of the platform or a tenant (never a customer's).
+fn is_own(addr: &str, ctx: &Ctx) -> bool {
+    ctx.own_addresses
+        .iter()
+        .any(|o| addr == o || addr.ends_with(&format!("@{}", o.trim_start_matches('@'))))
+        || addr.starts_with("noreply")
+        || addr.starts_with("no-reply")
 }
 
 fn is_forward(subject: &str) -> bool {
@@ -274,4 +289,116 @@ fn find_tenant<'a>(mail: &RawMail, family: Option<&Family>, ctx: &Ctx<'a>) -> Op
             let head: String = mail.text.chars().take(4000).collect();
             ctx.tenant_named_in(&fold(&head))
         })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::testutil::{mappings, plan3};
+    use chrono::{TimeZone, Utc};
+
+    fn mail(from: (&str, &str), to: &str, subject: &str, text: &str) -> RawMail {
+        RawMail {
+            file: "sent.mbox".into(),
+            position: "message 1 (line 1)".into(),
+            message_id: "m1@x".into(),
+            date: Some(Utc.with_ymd_and_hms(2026, 3, 1, 12, 0, 0).single().map(|d| d.timestamp()).unwrap_or(0)),
+            from: Some((from.0.into(), from.1.into())),
+            to: vec![to.into()],
+            subject: subject.into(),
+            text: text.into(),
+            ..Default::default()
+        }
+    }
+
+    fn utc(y: i32, mo: u32, d: u32, h: u32, mi: u32) -> i64 {
+        Utc.with_ymd_and_hms(y, mo, d, h, mi, 0).single().map(|d| d.timestamp()).unwrap_or(0)
+    }
+
+    #[test]
+    fn english_label_mail_in_a_german_business() {
+        let (_d, plan) = plan3();
+        let maps = mappings();
+        let ctx = Ctx::new(&plan, &maps);
+        let m = mail(
+            ("Alpen Autos", "bookings@alpen-autos.example"),
+            "john.smith@example.com",
+            "Your booking BK-48213 is confirmed",
+            "Dear Mr. John Smith,\n\nthank you for your booking.\n\nBooking reference: BK-48213\nVehicle: VW Golf or similar\nPick-up: Sat, 14 Mar 2026 10:00 at Munich Airport\nReturn: 17 Mar 2026 09:00, Munich Central Station\nTotal: €1.234,50\nDeposit: €300,00\nPhone: +49 170 1234567\n",
+        );
+        let ev = extract(&m, &ctx);
+        let f = &ev.fields;
+        assert_eq!(ev.tenant.as_deref(), Some("alpen"));
+        assert_eq!(ev.kind, Kind::Confirmation);
+        assert_eq!(f.booking_ref.as_deref(), Some("BK-48213"));
+        assert_eq!(f.customer_name.as_deref(), Some("John Smith"));
+        assert_eq!(f.customer_email.as_deref(), Some("john.smith@example.com"));
+        assert_eq!(f.vehicle.as_deref(), Some("VW Golf"));
+        assert_eq!(f.pickup_at, Some(utc(2026, 3, 14, 9, 0)));
+        assert_eq!(f.return_at, Some(utc(2026, 3, 17, 8, 0)));
+        assert_eq!(f.pickup_location.as_deref(), Some("Munich Airport"));
+        assert_eq!(f.return_location.as_deref(), Some("Munich Central Station"));
+        assert_eq!(f.total, Some(123_450));
+        assert_eq!(f.deposit, Some(30_000));
+        assert_eq!(f.customer_phone.as_deref(), Some("+49 170 1234567"));
+    }
+
+    #[test]
+    fn german_html_table_and_sentence() {
+        let (_d, plan) = plan3();
+        let maps = mappings();
+        let ctx = Ctx::new(&plan, &maps);
+        let m = mail(
+            ("Alpen Autos", "noreply@alpen-autos.example"),
+            "anna@example.de",
+            "Ihre Buchung wurde geändert",
+            "Hallo Anna Müller,\nIhre Buchung wurde aktualisiert.\nBuchungsnummer\tAA-2026-00123\nFahrzeug\tBMW 320d Touring\nIhre Abholung: Samstag, 14. März 2026 um 10:00 Uhr in München Flughafen\nRückgabe\t17.03.2026, 18:30 Uhr\nRückgabeort\tMünchen Hbf\nGesamtpreis\t1.234,50 €\n",
+        );
+        let ev = extract(&m, &ctx);
+        let f = &ev.fields;
+        assert_eq!(ev.kind, Kind::Modification);
+        assert_eq!(f.booking_ref.as_deref(), Some("AA-2026-00123"));
+        assert_eq!(f.customer_name.as_deref(), Some("Anna Müller"));
+        assert_eq!(f.vehicle.as_deref(), Some("BMW 320d Touring"));
+        assert_eq!(f.pickup_at, Some(utc(2026, 3, 14, 9, 0)));
+        assert_eq!(f.pickup_location.as_deref(), Some("München Flughafen"));
+        assert_eq!(f.return_at, Some(utc(2026, 3, 17, 17, 30)));
+        assert_eq!(f.return_location.as_deref(), Some("München Hbf"));
+        assert_eq!(f.total, Some(123_450));
+    }
+
+    #[test]
+    fn us_dates_french_words_and_noise() {
+        let (_d, plan) = plan3();
+        let maps = mappings();
+        let ctx = Ctx::new(&plan, &maps);
+        let m = mail(
+            ("Liberty Car Rental", "bookings@liberty.example"),
+            "bob@example.com",
+            "Reservation cancelled - R7K2QX",
+            "Hi Bob Miller,\nyour reservation R7K2QX has been cancelled.\nPick-up date: 03/04/2026 10:00 AM\nReturn date: 03/08/2026 9:30 AM\n",
+        );
+        let ev = extract(&m, &ctx);
+        assert_eq!(ev.kind, Kind::Cancellation);
+        assert!(ev.fields.cancelled);
+        assert_eq!(ev.fields.booking_ref.as_deref(), Some("R7K2QX"));
+        // America/New_York is UTC-5 on March 4th
+        assert_eq!(ev.fields.pickup_at, Some(utc(2026, 3, 4, 15, 0)));
+        let fr = mail(
+            ("Riviera Location", "contact@riviera.example"),
+            "marie@example.fr",
+            "Réservation confirmée",
+            "Bonjour Madame Marie Dupont,\nRéférence : RV-55012\nVéhicule : Peugeot 208\nPrise en charge : samedi 14 mars 2026 à 10h00, Nice Aéroport\nRestitution : mardi 17 mars 2026 à 18h00\nMontant total : 1 234,50 €\n",
+        );
+        let ev = extract(&fr, &ctx);
+        assert_eq!(ev.tenant.as_deref(), Some("riviera"));
+        assert_eq!(ev.fields.booking_ref.as_deref(), Some("RV-55012"));
+        assert_eq!(ev.fields.customer_name.as_deref(), Some("Marie Dupont"));
+        assert_eq!(ev.fields.pickup_at, Some(utc(2026, 3, 14, 9, 0)));
+        assert_eq!(ev.fields.pickup_location.as_deref(), Some("Nice Aéroport"));
+        assert_eq!(ev.fields.total, Some(123_450));
+        let mut news = mail(("Alpen Autos", "news@alpen-autos.example"), "x@example.com", "Unser Sommer-Newsletter", "Booking reference: BK-1\n");
+        news.flags.insert("list-unsubscribe".into(), "<mailto:u@x>".into());
+        assert_eq!(extract(&news, &ctx).kind, Kind::NotBooking);
+    }
 }
