@@ -639,7 +639,7 @@ mod tests {
     /// Needs the real `crate::extract::amounts::exponent` (JPY → 0); the stub on this branch
     /// answers 2 for every currency.
     #[test]
-    #[ignore = "needs the real extract::amounts::exponent (JPY has no decimals)"]
+
     fn jpy_amounts_have_no_decimals() {
         let (records, _) = parse(&fixture("unified_payments_jpy.csv"));
         assert_eq!(records[0].amount, 12_000);
