@@ -6,6 +6,7 @@
 pub mod error;
 pub mod evidence;
 pub mod extract;
+pub mod gap;
 pub mod import;
 pub mod plan;
 pub mod rebuild;
