@@ -5,7 +5,11 @@ use std::path::PathBuf;
 use clap::{Parser, Subcommand};
 
 #[derive(Debug, Parser)]
-#[command(name = "gapfill", version, about = "Rebuilds lost booking records from Stripe, calendar and e-mail evidence")]
+#[command(
+    name = "gapfill",
+    version,
+    about = "Rebuilds lost booking records from Stripe, calendar and e-mail evidence"
+)]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,
@@ -25,16 +29,15 @@ pub enum Command {
         quiet: bool,
     },
     /// Check a plan and its mappings without reading any evidence.
-    Check {
-        plan: PathBuf,
-    },
+    Check { plan: PathBuf },
 }
 
 /// Runs a parsed command line.
 pub fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
         Command::Recover { plan, out, quiet } => {
-            let outcome = crate::pipeline::recover(&plan, &crate::pipeline::Options { out, quiet })?;
+            let outcome =
+                crate::pipeline::recover(&plan, &crate::pipeline::Options { out, quiet })?;
             if !quiet {
                 eprint!("{}", outcome.summary.human());
                 eprintln!("outputs in {}", outcome.out_dir.display());
@@ -47,7 +50,11 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Check { plan } => {
             let p = crate::plan::Plan::load(&plan)?;
             crate::extract::config::Mappings::load(&p.resolve(&p.mappings))?;
-            println!("{}: plan and mappings are valid ({} tenants)", plan.display(), p.tenants.len());
+            println!(
+                "{}: plan and mappings are valid ({} tenants)",
+                plan.display(),
+                p.tenants.len()
+            );
             Ok(())
         }
     }

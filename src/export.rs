@@ -128,11 +128,19 @@ pub fn decimal(minor: i64, currency: &str) -> String {
     let p = 10i64.pow(exp);
     let sign = if minor < 0 { "-" } else { "" };
     let m = minor.unsigned_abs();
-    format!("{sign}{}.{:0width$}", m / p as u64, m % p as u64, width = exp as usize)
+    format!(
+        "{sign}{}.{:0width$}",
+        m / p as u64,
+        m % p as u64,
+        width = exp as usize
+    )
 }
 
 fn booking_record(b: &Booking, plan: &Plan) -> Vec<String> {
-    let tz = plan.tenant(&b.tenant).map(|t| t.tz()).unwrap_or(chrono_tz::UTC);
+    let tz = plan
+        .tenant(&b.tenant)
+        .map(|t| t.tz())
+        .unwrap_or(chrono_tz::UTC);
     let t = |v: Option<i64>| v.map(|v| local_time(v, tz)).unwrap_or_default();
     let s = |v: &Option<String>| v.clone().unwrap_or_default();
     vec![
@@ -182,7 +190,8 @@ fn csv_bytes(header: &[&str], rows: impl Iterator<Item = Vec<String>>) -> Result
     for r in rows {
         w.write_record(&r).map_err(to_err)?;
     }
-    w.into_inner().map_err(|e| Error::Pipeline(format!("csv: {e}")))
+    w.into_inner()
+        .map_err(|e| Error::Pipeline(format!("csv: {e}")))
 }
 
 /// Writes every output file of a run.
@@ -194,14 +203,31 @@ pub fn write_all(
     rejected: &[Rejected],
     summary: &Summary,
 ) -> Result<()> {
-    let all = csv_bytes(&BOOKING_COLUMNS, bookings.iter().map(|b| booking_record(b, plan)))?;
+    let all = csv_bytes(
+        &BOOKING_COLUMNS,
+        bookings.iter().map(|b| booking_record(b, plan)),
+    )?;
     write_atomic(&out.join("bookings.csv"), &all)?;
     for t in &plan.tenants {
-        let rows = bookings.iter().filter(|b| b.tenant == t.slug).map(|b| booking_record(b, plan));
+        let rows = bookings
+            .iter()
+            .filter(|b| b.tenant == t.slug)
+            .map(|b| booking_record(b, plan));
         let bytes = csv_bytes(&BOOKING_COLUMNS, rows)?;
-        write_atomic(&out.join("tenants").join(&t.slug).join("bookings.csv"), &bytes)?;
+        write_atomic(
+            &out.join("tenants").join(&t.slug).join("bookings.csv"),
+            &bytes,
+        )?;
     }
-    review.sort_by(|a, b| (a.what, &a.tenant, &a.id, &a.file, &a.position).cmp(&(b.what, &b.tenant, &b.id, &b.file, &b.position)));
+    review.sort_by(|a, b| {
+        (a.what, &a.tenant, &a.id, &a.file, &a.position).cmp(&(
+            b.what,
+            &b.tenant,
+            &b.id,
+            &b.file,
+            &b.position,
+        ))
+    });
     let rows = review.iter().map(|r| {
         vec![
             r.what.to_string(),
@@ -214,14 +240,25 @@ pub fn write_all(
             r.copies.to_string(),
         ]
     });
-    let bytes = csv_bytes(&["what", "id", "tenant", "file", "position", "reason", "details", "copies"], rows)?;
+    let bytes = csv_bytes(
+        &[
+            "what", "id", "tenant", "file", "position", "reason", "details", "copies",
+        ],
+        rows,
+    )?;
     write_atomic(&out.join("review.csv"), &bytes)?;
-    let rows = rejected
-        .iter()
-        .map(|r| vec![r.source.as_str().to_string(), r.file.clone(), r.position.clone(), r.reason.clone()]);
+    let rows = rejected.iter().map(|r| {
+        vec![
+            r.source.as_str().to_string(),
+            r.file.clone(),
+            r.position.clone(),
+            r.reason.clone(),
+        ]
+    });
     let bytes = csv_bytes(&["source", "file", "position", "reason"], rows)?;
     write_atomic(&out.join("rejected.csv"), &bytes)?;
-    let mut json = serde_json::to_vec_pretty(summary).map_err(|e| Error::Pipeline(e.to_string()))?;
+    let mut json =
+        serde_json::to_vec_pretty(summary).map_err(|e| Error::Pipeline(e.to_string()))?;
     json.push(b'\n');
     write_atomic(&out.join("summary.json"), &json)?;
     Ok(())

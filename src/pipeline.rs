@@ -17,7 +17,7 @@ use crate::import;
 use crate::plan::Plan;
 use crate::progress::Progress;
 use crate::rebuild::{self, Booking};
-use crate::report::{Summary, TenantCounts};
+use crate::report::Summary;
 
 /// Bookings below this confidence are listed in review.csv too.
 pub const REVIEW_CONFIDENCE: f32 = 0.6;
@@ -46,7 +46,10 @@ pub struct Outcome {
 pub fn recover(plan_path: &Path, opts: &Options) -> Result<Outcome> {
     let plan = Plan::load(plan_path)?;
     let maps = Mappings::load(&plan.resolve(&plan.mappings))?;
-    let out_dir = opts.out.clone().unwrap_or_else(|| plan.resolve(&plan.output));
+    let out_dir = opts
+        .out
+        .clone()
+        .unwrap_or_else(|| plan.resolve(&plan.output));
     let progress = Progress::new(opts.quiet);
     let mut summary = Summary::default();
 
@@ -55,14 +58,25 @@ pub fn recover(plan_path: &Path, opts: &Options) -> Result<Outcome> {
     let ctx = Ctx::new(&plan, &maps);
     let (evidence, mut rejected, secs) = import_and_extract(&inputs, &ctx, &progress)?;
     summary.timings.push(("import+extract".into(), secs));
-    run_from_evidence(&plan, &maps, evidence, &mut rejected, &out_dir, &progress, summary)
+    run_from_evidence(
+        &plan,
+        &maps,
+        evidence,
+        &mut rejected,
+        &out_dir,
+        &progress,
+        summary,
+    )
 }
 
 /// Expands the plan's globs into inputs; a glob that matches nothing is a warning.
 fn collect_inputs(plan: &Plan) -> Result<(Vec<Input>, Vec<String>)> {
     let mut inputs = Vec::new();
     let mut warnings = Vec::new();
-    let mut add = |pats: &[String], tenant: Option<&str>, make: &dyn Fn(PathBuf, Option<String>) -> Input| -> Result<()> {
+    let mut add = |pats: &[String],
+                   tenant: Option<&str>,
+                   make: &dyn Fn(PathBuf, Option<String>) -> Input|
+     -> Result<()> {
         for (pat, files) in plan.expand(pats)? {
             if files.is_empty() {
                 warnings.push(format!("{}: `{pat}` matches no file", plan.path.display()));
@@ -88,7 +102,10 @@ fn collect_inputs(plan: &Plan) -> Result<(Vec<Input>, Vec<String>)> {
     let mut unique: Vec<Input> = Vec::new();
     for i in inputs {
         let (p, t) = match &i {
-            Input::StripeJson(p, t) | Input::StripeCsv(p, t) | Input::Calendar(p, t) | Input::Email(p, t) => (p.clone(), t.is_some()),
+            Input::StripeJson(p, t)
+            | Input::StripeCsv(p, t)
+            | Input::Calendar(p, t)
+            | Input::Email(p, t) => (p.clone(), t.is_some()),
         };
         match seen.get(&p) {
             Some(&k) if t => unique[k] = i,
@@ -114,25 +131,53 @@ const MAIL_BATCH: usize = 4096;
 
 /// Reads every input and turns each record into evidence, in parallel; order is restored by
 /// sorting on the evidence id afterwards.
-fn import_and_extract(inputs: &[Input], ctx: &Ctx, progress: &Progress) -> Result<(Vec<Evidence>, Vec<Rejected>, f64)> {
+fn import_and_extract(
+    inputs: &[Input],
+    ctx: &Ctx,
+    progress: &Progress,
+) -> Result<(Vec<Evidence>, Vec<Rejected>, f64)> {
     let step = progress.step("import", Some(inputs.len() as u64));
     let plan = ctx.plan;
-    let (files, mails): (Vec<&Input>, Vec<&Input>) = inputs.iter().partition(|i| !matches!(i, Input::Email(..)));
+    let (files, mails): (Vec<&Input>, Vec<&Input>) =
+        inputs.iter().partition(|i| !matches!(i, Input::Email(..)));
     let per_file: Vec<(Vec<Evidence>, Vec<Rejected>)> = files
         .par_iter()
         .map(|input| {
             let out = match input {
                 Input::StripeJson(p, t) => {
-                    let (recs, rej) = import::stripe_json::read_file(p, account_of(plan, t).as_deref(), t.as_deref());
-                    (recs.iter().map(|r| extract::stripe::extract(r, ctx)).collect(), rej)
+                    let (recs, rej) = import::stripe_json::read_file(
+                        p,
+                        account_of(plan, t).as_deref(),
+                        t.as_deref(),
+                    );
+                    (
+                        recs.iter()
+                            .map(|r| extract::stripe::extract(r, ctx))
+                            .collect(),
+                        rej,
+                    )
                 }
                 Input::StripeCsv(p, t) => {
-                    let (recs, rej) = import::stripe_csv::read_file(p, account_of(plan, t).as_deref(), t.as_deref());
-                    (recs.iter().map(|r| extract::stripe::extract(r, ctx)).collect(), rej)
+                    let (recs, rej) = import::stripe_csv::read_file(
+                        p,
+                        account_of(plan, t).as_deref(),
+                        t.as_deref(),
+                    );
+                    (
+                        recs.iter()
+                            .map(|r| extract::stripe::extract(r, ctx))
+                            .collect(),
+                        rej,
+                    )
                 }
                 Input::Calendar(p, t) => {
                     let (evs, rej) = import::calendar::read_file(p, t.as_deref());
-                    (evs.iter().map(|e| extract::calendar::extract(e, ctx)).collect(), rej)
+                    (
+                        evs.iter()
+                            .map(|e| extract::calendar::extract(e, ctx))
+                            .collect(),
+                        rej,
+                    )
                 }
                 Input::Email(..) => (Vec::new(), Vec::new()),
             };
@@ -147,9 +192,13 @@ fn import_and_extract(inputs: &[Input], ctx: &Ctx, progress: &Progress) -> Resul
         rejected.extend(r);
     }
     for input in mails {
-        let Input::Email(path, tenant) = input else { continue };
+        let Input::Email(path, tenant) = input else {
+            continue;
+        };
         let mut batch: Vec<import::email::MailBlob> = Vec::with_capacity(MAIL_BATCH);
-        let flush = |batch: &mut Vec<import::email::MailBlob>, evidence: &mut Vec<Evidence>, rejected: &mut Vec<Rejected>| {
+        let flush = |batch: &mut Vec<import::email::MailBlob>,
+                     evidence: &mut Vec<Evidence>,
+                     rejected: &mut Vec<Rejected>| {
             let done: Vec<std::result::Result<Evidence, Rejected>> = batch
                 .par_iter()
                 .map(|b| {
@@ -183,14 +232,23 @@ fn import_and_extract(inputs: &[Input], ctx: &Ctx, progress: &Progress) -> Resul
         step.inc(1);
     }
     let n = evidence.len();
-    let secs = step.finish(&format!("{n} evidence items, {} rejected records from {} inputs", rejected.len(), inputs.len()));
+    let secs = step.finish(&format!(
+        "{n} evidence items, {} rejected records from {} inputs",
+        rejected.len(),
+        inputs.len()
+    ));
     Ok((evidence, rejected, secs))
 }
 
 /// Keeps one item per evidence id (the same mail twice, the same charge in JSON and CSV);
 /// returns the kept items and, per kept index, how many copies were merged into it.
 fn dedup(mut ev: Vec<Evidence>) -> (Vec<Evidence>, Vec<usize>) {
-    let richness = |e: &Evidence| crate::evidence::Field::ALL.iter().filter(|f| e.fields.has(**f)).count();
+    let richness = |e: &Evidence| {
+        crate::evidence::Field::ALL
+            .iter()
+            .filter(|f| e.fields.has(**f))
+            .count()
+    };
     ev.sort_by(|a, b| {
         a.id.cmp(&b.id)
             .then(richness(b).cmp(&richness(a)))
@@ -217,16 +275,22 @@ pub fn run_from_evidence(
     plan: &Plan,
     maps: &Mappings,
     evidence: Vec<Evidence>,
-    rejected: &mut Vec<Rejected>,
+    rejected: &mut [Rejected],
     out_dir: &Path,
     progress: &Progress,
     mut summary: Summary,
 ) -> Result<Outcome> {
     for e in &evidence {
-        *summary.evidence_by_source.entry(e.source.as_str().to_string()).or_default() += 1;
+        *summary
+            .evidence_by_source
+            .entry(e.source.as_str().to_string())
+            .or_default() += 1;
     }
     for r in rejected.iter() {
-        *summary.rejected_by_source.entry(r.source.as_str().to_string()).or_default() += 1;
+        *summary
+            .rejected_by_source
+            .entry(r.source.as_str().to_string())
+            .or_default() += 1;
     }
     summary.evidence_items = evidence.len();
     let (evidence, copies) = dedup(evidence);
@@ -237,10 +301,18 @@ pub fn run_from_evidence(
     for (i, e) in evidence.iter().enumerate() {
         if e.kind == Kind::NotBooking {
             summary.not_booking += copies[i];
-            review.push(ReviewRow::evidence(e, e.note.as_deref().unwrap_or("not booking evidence"), copies[i]));
+            review.push(ReviewRow::evidence(
+                e,
+                e.note.as_deref().unwrap_or("not booking evidence"),
+                copies[i],
+            ));
         } else if e.tenant.is_none() {
             summary.no_tenant += copies[i];
-            review.push(ReviewRow::evidence(e, "no tenant: sender, account or business name not in the plan", copies[i]));
+            review.push(ReviewRow::evidence(
+                e,
+                "no tenant: sender, account or business name not in the plan",
+                copies[i],
+            ));
         } else {
             booking_idx.push(i);
         }
@@ -254,7 +326,12 @@ pub fn run_from_evidence(
     summary.clusters = linked.clusters.len();
     summary.timings.push((
         "link".into(),
-        step.finish(&format!("{} items → {} clusters from {} candidate pairs", items.len(), linked.clusters.len(), linked.candidate_pairs)),
+        step.finish(&format!(
+            "{} items → {} clusters from {} candidate pairs",
+            items.len(),
+            linked.clusters.len(),
+            linked.candidate_pairs
+        )),
     ));
     for (i, reason) in &linked.ambiguous {
         summary.ambiguous += item_copies[*i];
@@ -280,13 +357,20 @@ pub fn run_from_evidence(
             None => {
                 for &i in members {
                     summary.unplaced += item_copies[i];
-                    review.push(ReviewRow::evidence(&items[i], rebuild::NOT_A_BOOKING, item_copies[i]));
+                    review.push(ReviewRow::evidence(
+                        &items[i],
+                        rebuild::NOT_A_BOOKING,
+                        item_copies[i],
+                    ));
                 }
             }
         }
     }
     summary.bookings_rebuilt = bookings.len();
-    summary.timings.push(("rebuild".into(), step.finish(&format!("{} bookings", bookings.len()))));
+    summary.timings.push((
+        "rebuild".into(),
+        step.finish(&format!("{} bookings", bookings.len())),
+    ));
 
     let step = progress.step("gap", Some(bookings.len() as u64));
     let existing = match &plan.database {
@@ -301,7 +385,9 @@ pub fn run_from_evidence(
             ex
         }
         None => {
-            summary.warnings.push("no [database] in the plan: nothing is compared with the restored database".into());
+            summary.warnings.push(
+                "no [database] in the plan: nothing is compared with the restored database".into(),
+            );
             gap::Existing::default()
         }
     };
@@ -311,21 +397,28 @@ pub fn run_from_evidence(
         match decision {
             GapDecision::Recovered => {
                 summary.items_in_bookings += n;
-                let t = summary.tenants.entry(b.tenant.clone()).or_insert_with(TenantCounts::default);
+                let t = summary.tenants.entry(b.tenant.clone()).or_default();
                 t.recovered += 1;
                 if b.status == rebuild::Status::Cancelled {
                     t.cancelled += 1;
                 }
                 if b.confidence < REVIEW_CONFIDENCE {
                     t.low_confidence += 1;
-                    review.push(ReviewRow::booking(&b, &format!("low confidence {:.2}: check before loading", b.confidence)));
+                    review.push(ReviewRow::booking(
+                        &b,
+                        &format!("low confidence {:.2}: check before loading", b.confidence),
+                    ));
                 }
                 recovered.push(b);
             }
             GapDecision::AlreadyInDatabase { matched_on } => {
                 summary.items_in_bookings += n;
                 summary.already_in_database += 1;
-                summary.tenants.entry(b.tenant.clone()).or_default().already_in_database += 1;
+                summary
+                    .tenants
+                    .entry(b.tenant.clone())
+                    .or_default()
+                    .already_in_database += 1;
                 let _ = matched_on;
             }
             GapDecision::BookedBeforeWindow => {
@@ -339,27 +432,51 @@ pub fn run_from_evidence(
             GapDecision::UnknownBookedAt => {
                 summary.unknown_booked_at += 1;
                 summary.items_in_review_bookings += n;
-                review.push(ReviewRow::booking(&b, "booking date unknown: cannot tell whether it is in the gap"));
+                review.push(ReviewRow::booking(
+                    &b,
+                    "booking date unknown: cannot tell whether it is in the gap",
+                ));
             }
         }
     }
     recovered.sort_by(|a, b| {
-        (a.tenant.as_str(), a.pickup_at, a.booking_ref.as_deref(), a.recovered_id.as_str())
-            .cmp(&(b.tenant.as_str(), b.pickup_at, b.booking_ref.as_deref(), b.recovered_id.as_str()))
+        (
+            a.tenant.as_str(),
+            a.pickup_at,
+            a.booking_ref.as_deref(),
+            a.recovered_id.as_str(),
+        )
+            .cmp(&(
+                b.tenant.as_str(),
+                b.pickup_at,
+                b.booking_ref.as_deref(),
+                b.recovered_id.as_str(),
+            ))
     });
     summary.recovered = recovered.len();
-    summary.timings.push(("gap".into(), step.finish(&format!("{} bookings in the gap", recovered.len()))));
+    summary.timings.push((
+        "gap".into(),
+        step.finish(&format!("{} bookings in the gap", recovered.len())),
+    ));
 
     let step = progress.step("export", None);
     rejected.sort();
     summary.rejected = rejected.len();
-    summary.in_review = review.iter().filter(|r| r.is_evidence()).map(|r| r.copies).sum::<usize>() + summary.items_in_review_bookings;
+    summary.in_review = review
+        .iter()
+        .filter(|r| r.is_evidence())
+        .map(|r| r.copies)
+        .sum::<usize>()
+        + summary.items_in_review_bookings;
     for t in &plan.tenants {
         summary.tenants.entry(t.slug.clone()).or_default();
     }
     summary.finish_accounting();
     export::write_all(out_dir, plan, &recovered, &mut review, rejected, &summary)?;
-    summary.timings.push(("export".into(), step.finish(&format!("written to {}", out_dir.display()))));
+    summary.timings.push((
+        "export".into(),
+        step.finish(&format!("written to {}", out_dir.display())),
+    ));
     Ok(Outcome {
         out_dir: out_dir.to_path_buf(),
         summary,

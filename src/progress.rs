@@ -36,8 +36,12 @@ impl Progress {
                 None => ProgressBar::new_spinner(),
             };
             let style = match len {
-                Some(_) => ProgressStyle::with_template("{prefix:>12} [{bar:30}] {pos}/{len} {msg} ({elapsed})"),
-                None => ProgressStyle::with_template("{prefix:>12} {spinner} {pos} {msg} ({elapsed})"),
+                Some(_) => ProgressStyle::with_template(
+                    "{prefix:>12} [{bar:30}] {pos}/{len} {msg} ({elapsed})",
+                ),
+                None => {
+                    ProgressStyle::with_template("{prefix:>12} {spinner} {pos} {msg} ({elapsed})")
+                }
             };
             if let Ok(s) = style {
                 b.set_style(s.progress_chars("=> "));

@@ -73,19 +73,45 @@ impl Summary {
     pub fn human(&self) -> String {
         let mut s = String::new();
         let src = |m: &BTreeMap<String, usize>| {
-            m.iter().map(|(k, v)| format!("{k} {v}")).collect::<Vec<_>>().join(", ")
+            m.iter()
+                .map(|(k, v)| format!("{k} {v}"))
+                .collect::<Vec<_>>()
+                .join(", ")
         };
-        let _ = writeln!(s, "evidence   {} items ({}), {} duplicate copies merged", self.evidence_items, src(&self.evidence_by_source), self.duplicates_merged);
-        let _ = writeln!(s, "rejected   {} unreadable records ({})", self.rejected, src(&self.rejected_by_source));
-        let _ = writeln!(s, "not booking {} (newsletters, bounces, meetings...), no tenant {}", self.not_booking, self.no_tenant);
-        let _ = writeln!(s, "linked     {} clusters ({} candidate pairs), {} ambiguous items, {} unplaced", self.clusters, self.candidate_pairs, self.ambiguous, self.unplaced);
+        let _ = writeln!(
+            s,
+            "evidence   {} items ({}), {} duplicate copies merged",
+            self.evidence_items,
+            src(&self.evidence_by_source),
+            self.duplicates_merged
+        );
+        let _ = writeln!(
+            s,
+            "rejected   {} unreadable records ({})",
+            self.rejected,
+            src(&self.rejected_by_source)
+        );
+        let _ = writeln!(
+            s,
+            "not booking {} (newsletters, bounces, meetings...), no tenant {}",
+            self.not_booking, self.no_tenant
+        );
+        let _ = writeln!(
+            s,
+            "linked     {} clusters ({} candidate pairs), {} ambiguous items, {} unplaced",
+            self.clusters, self.candidate_pairs, self.ambiguous, self.unplaced
+        );
         let _ = writeln!(
             s,
             "bookings   {} rebuilt: {} recovered, {} already in database, {} booked before T0, {} after T1, {} date unknown",
             self.bookings_rebuilt, self.recovered, self.already_in_database, self.booked_before_window, self.booked_after_window, self.unknown_booked_at
         );
         for (t, c) in &self.tenants {
-            let _ = writeln!(s, "  {t:<20} {} recovered ({} cancelled, {} low confidence), {} already in database", c.recovered, c.cancelled, c.low_confidence, c.already_in_database);
+            let _ = writeln!(
+                s,
+                "  {t:<20} {} recovered ({} cancelled, {} low confidence), {} already in database",
+                c.recovered, c.cancelled, c.low_confidence, c.already_in_database
+            );
         }
         let a = &self.accounting;
         let _ = writeln!(
@@ -95,7 +121,11 @@ impl Summary {
             a.in_bookings,
             a.in_review,
             a.rejected,
-            if a.adds_up { "adds up" } else { "DOES NOT ADD UP" }
+            if a.adds_up {
+                "adds up"
+            } else {
+                "DOES NOT ADD UP"
+            }
         );
         for w in &self.warnings {
             let _ = writeln!(s, "warning: {w}");

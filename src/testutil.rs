@@ -8,7 +8,8 @@ use crate::extract::config::Vocab;
 use crate::plan::Plan;
 
 pub fn vocab() -> Vocab {
-    Vocab::load(&Path::new(env!("CARGO_MANIFEST_DIR")).join("mappings/fields.toml")).expect("shipped vocabulary loads")
+    Vocab::load(&Path::new(env!("CARGO_MANIFEST_DIR")).join("mappings/fields.toml"))
+        .expect("shipped vocabulary loads")
 }
 
 pub fn plan() -> (tempfile::TempDir, Plan) {
@@ -57,7 +58,8 @@ pub fn ev(id: &str, source: Source, kind: Kind, observed: i64, f: Fields) -> Evi
 
 /// The shipped mappings folder.
 pub fn mappings() -> crate::extract::config::Mappings {
-    crate::extract::config::Mappings::load(&Path::new(env!("CARGO_MANIFEST_DIR")).join("mappings")).expect("shipped mappings load")
+    crate::extract::config::Mappings::load(&Path::new(env!("CARGO_MANIFEST_DIR")).join("mappings"))
+        .expect("shipped mappings load")
 }
 
 /// A plan with tenants in Berlin (EUR), New York (USD, mdy) and Paris (EUR).

@@ -30,7 +30,11 @@ fn samples_recover_deterministically_and_add_up() {
     let a = tempfile::tempdir().expect("tmp");
     let b = tempfile::tempdir().expect("tmp");
     let ra = run_samples(a.path());
-    assert!(ra.status.success(), "stderr: {}", String::from_utf8_lossy(&ra.stderr));
+    assert!(
+        ra.status.success(),
+        "stderr: {}",
+        String::from_utf8_lossy(&ra.stderr)
+    );
     let rb = run_samples(b.path());
     assert!(rb.status.success());
     let mut files = vec![
@@ -43,22 +47,38 @@ fn samples_recover_deterministically_and_add_up() {
         files.push(format!("tenants/{slug}/bookings.csv"));
     }
     for f in &files {
-        assert_eq!(read(&a.path().join(f)), read(&b.path().join(f)), "{f} differs between runs");
+        assert_eq!(
+            read(&a.path().join(f)),
+            read(&b.path().join(f)),
+            "{f} differs between runs"
+        );
     }
-    let summary: serde_json::Value = serde_json::from_slice(&read(&a.path().join("summary.json"))).expect("json");
+    let summary: serde_json::Value =
+        serde_json::from_slice(&read(&a.path().join("summary.json"))).expect("json");
     assert_eq!(summary["accounting"]["adds_up"], true, "{summary:#}");
     let recovered = summary["recovered"].as_u64().unwrap_or(0);
     assert!(recovered >= 10, "samples recover bookings: {summary:#}");
     // the per-tenant files hold exactly the rows of bookings.csv
-    let all = String::from_utf8_lossy(&read(&a.path().join("bookings.csv"))).lines().count() - 1;
+    let all = String::from_utf8_lossy(&read(&a.path().join("bookings.csv")))
+        .lines()
+        .count()
+        - 1;
     let per: usize = tenant_slugs()
         .iter()
-        .map(|s| String::from_utf8_lossy(&read(&a.path().join(format!("tenants/{s}/bookings.csv")))).lines().count() - 1)
+        .map(|s| {
+            String::from_utf8_lossy(&read(&a.path().join(format!("tenants/{s}/bookings.csv"))))
+                .lines()
+                .count()
+                - 1
+        })
         .sum();
     assert_eq!(all, per);
     assert_eq!(all as u64, recovered);
     let stderr = String::from_utf8_lossy(&ra.stderr);
-    assert!(stderr.contains("adds up"), "human summary printed: {stderr}");
+    assert!(
+        stderr.contains("adds up"),
+        "human summary printed: {stderr}"
+    );
 }
 
 fn tenant_slugs() -> Vec<String> {
@@ -66,7 +86,11 @@ fn tenant_slugs() -> Vec<String> {
     let v: toml::Value = toml::from_str(&text).expect("toml");
     v["tenants"]
         .as_array()
-        .map(|a| a.iter().filter_map(|t| t["slug"].as_str().map(str::to_string)).collect())
+        .map(|a| {
+            a.iter()
+                .filter_map(|t| t["slug"].as_str().map(str::to_string))
+                .collect()
+        })
         .unwrap_or_default()
 }
 
@@ -89,7 +113,10 @@ fn broken_mapping_fails_at_start_naming_file_and_line() {
     let out = bin().args(["check"]).arg(&plan).output().expect("runs");
     assert!(!out.status.success());
     let err = String::from_utf8_lossy(&out.stderr);
-    assert!(err.contains("broken.toml") && err.contains("line 5"), "{err}");
+    assert!(
+        err.contains("broken.toml") && err.contains("line 5"),
+        "{err}"
+    );
     let out = bin().args(["recover"]).arg(&plan).output().expect("runs");
     assert!(!out.status.success());
 }
@@ -106,7 +133,10 @@ fn bad_plan_names_the_key() {
     let out = bin().args(["check"]).arg(&plan).output().expect("runs");
     assert!(!out.status.success());
     let err = String::from_utf8_lossy(&out.stderr);
-    assert!(err.contains("plan.toml") && err.contains("Mars/Olympus"), "{err}");
+    assert!(
+        err.contains("plan.toml") && err.contains("Mars/Olympus"),
+        "{err}"
+    );
 }
 
 fn copy_dir(from: &Path, to: &Path) {

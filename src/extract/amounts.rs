@@ -16,7 +16,10 @@ pub fn find_amounts(_text: &str) -> Vec<FoundAmount> {
     Vec::new()
 }
 pub fn parse_amount(text: &str, default_currency: &str) -> Option<(i64, String)> {
-    let t: String = text.chars().filter(|c| c.is_ascii_digit() || *c == '.').collect();
+    let t: String = text
+        .chars()
+        .filter(|c| c.is_ascii_digit() || *c == '.')
+        .collect();
     let v: f64 = t.parse().ok()?;
     Some(((v * 100.0).round() as i64, default_currency.to_string()))
 }

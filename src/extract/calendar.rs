@@ -16,9 +16,9 @@ const CONF_PROPERTY: f32 = 0.9;
 const CONF_TITLE: f32 = 0.75;
 
 pub fn extract(e: &RawEvent, ctx: &Ctx) -> Evidence {
-    let tenant = ctx.tenant(e.tenant.as_deref()).or_else(|| {
-        ctx.tenant_named_in(&fold(&format!("{} {}", e.summary, e.description)))
-    });
+    let tenant = ctx
+        .tenant(e.tenant.as_deref())
+        .or_else(|| ctx.tenant_named_in(&fold(&format!("{} {}", e.summary, e.description))));
     let id = match &e.recurrence_id {
         Some(r) => format!("calendar:{}#{}", e.uid, r),
         None => format!("calendar:{}", e.uid),
@@ -71,7 +71,13 @@ pub fn extract(e: &RawEvent, ctx: &Ctx) -> Evidence {
     title(&e.summary, &tctx, f);
     if f.customer_email.is_none() {
         if let Some(m) = text::find_email(&e.description) {
-            put(&mut f.customer_email, &mut f.conf, Field::CustomerEmail, m, CONF_LABEL - 0.1);
+            put(
+                &mut f.customer_email,
+                &mut f.conf,
+                Field::CustomerEmail,
+                m,
+                CONF_LABEL - 0.1,
+            );
         }
     }
     let tz = tctx.tz;
@@ -100,12 +106,19 @@ pub fn extract(e: &RawEvent, ctx: &Ctx) -> Evidence {
     }
     let loc = e.location.trim();
     if !loc.is_empty() && f.pickup_location.is_none() {
-        put(&mut f.pickup_location, &mut f.conf, Field::PickupLocation, loc.to_string(), 0.8);
+        put(
+            &mut f.pickup_location,
+            &mut f.conf,
+            Field::PickupLocation,
+            loc.to_string(),
+            0.8,
+        );
     }
     if e.status.eq_ignore_ascii_case("CANCELLED") {
         f.cancelled = true;
     }
-    let has_who = f.customer_name.is_some() || f.booking_ref.is_some() || f.customer_email.is_some();
+    let has_who =
+        f.customer_name.is_some() || f.booking_ref.is_some() || f.customer_email.is_some();
     if f.pickup_at.is_none() || !has_who {
         ev.kind = Kind::NotBooking;
         ev.note = Some("no booking fields (customer, reference or dates) in the event".into());
@@ -119,7 +132,13 @@ pub fn title(summary: &str, tctx: &text::TextCtx, f: &mut Fields) {
     let mut rest = summary.to_string();
     if let Some(r) = text::ref_tokens(summary).into_iter().next() {
         rest = rest.replace(&r, " ");
-        put(&mut f.booking_ref, &mut f.conf, Field::BookingRef, r, CONF_TITLE);
+        put(
+            &mut f.booking_ref,
+            &mut f.conf,
+            Field::BookingRef,
+            r,
+            CONF_TITLE,
+        );
     }
     if let Some((a, b)) = text::find_vehicle(&rest, vocab) {
         if let Some(v) = text::clean_vehicle(&rest[a..b], vocab) {
@@ -127,7 +146,10 @@ pub fn title(summary: &str, tctx: &text::TextCtx, f: &mut Fields) {
         }
         rest.replace_range(a..b, " | ");
     }
-    for d in dates::find_datetimes(&rest.clone(), tctx.order, tctx.lex).iter().rev() {
+    for d in dates::find_datetimes(&rest.clone(), tctx.order, tctx.lex)
+        .iter()
+        .rev()
+    {
         if rest.is_char_boundary(d.start) && rest.is_char_boundary(d.end) {
             rest.replace_range(d.start..d.end, " | ");
         }
@@ -150,6 +172,12 @@ pub fn title(summary: &str, tctx: &text::TextCtx, f: &mut Fields) {
         .filter(|s| s.chars().filter(|c| c.is_alphabetic()).count() >= 2)
         .find_map(|s| text::clean_name(&s, vocab));
     if let Some(n) = name {
-        put(&mut f.customer_name, &mut f.conf, Field::CustomerName, n, CONF_TITLE - 0.05);
+        put(
+            &mut f.customer_name,
+            &mut f.conf,
+            Field::CustomerName,
+            n,
+            CONF_TITLE - 0.05,
+        );
     }
 }

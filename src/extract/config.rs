@@ -285,8 +285,12 @@ impl Vocab {
                 continue;
             }
             match kind {
-                LabelKind::Pickup | LabelKind::Field(Field::PickupAt) => pickup_words.push(label.clone()),
-                LabelKind::Return | LabelKind::Field(Field::ReturnAt) => return_words.push(label.clone()),
+                LabelKind::Pickup | LabelKind::Field(Field::PickupAt) => {
+                    pickup_words.push(label.clone())
+                }
+                LabelKind::Return | LabelKind::Field(Field::ReturnAt) => {
+                    return_words.push(label.clone())
+                }
                 _ => {}
             }
         }
@@ -330,9 +334,8 @@ impl Family {
         };
         let mut kinds = Vec::new();
         for (k, re) in &f.kind {
-            let kind = Kind::parse(k).ok_or_else(|| {
-                mapping_err(path, &text, k, format!("unknown kind `{k}`"))
-            })?;
+            let kind = Kind::parse(k)
+                .ok_or_else(|| mapping_err(path, &text, k, format!("unknown kind `{k}`")))?;
             kinds.push((kind, compile(path, &text, k, re)?));
         }
         let mut fields = Vec::new();
@@ -351,7 +354,9 @@ impl Family {
                     path,
                     &text,
                     name,
-                    format!("field `{name}`: the regex needs a capture group ( ... ) around the value"),
+                    format!(
+                        "field `{name}`: the regex needs a capture group ( ... ) around the value"
+                    ),
                 ));
             }
             fields.push((field, rx));
@@ -374,7 +379,12 @@ impl Family {
         let date_order = match &f.date_order {
             None => None,
             Some(o) => Some(parse_order(o).ok_or_else(|| {
-                mapping_err(path, &text, "date_order", format!("date_order must be dmy, mdy or ymd, not `{o}`"))
+                mapping_err(
+                    path,
+                    &text,
+                    "date_order",
+                    format!("date_order must be dmy, mdy or ymd, not `{o}`"),
+                )
             })?),
         };
         Ok(Family {
@@ -418,7 +428,12 @@ impl StripeMapping {
         let mut metadata = HashMap::new();
         for (name, keys) in &f.metadata {
             let kind = label_kind(name).ok_or_else(|| {
-                mapping_err(path, &text, name, format!("unknown field `{name}` (known: {FIELD_NAMES})"))
+                mapping_err(
+                    path,
+                    &text,
+                    name,
+                    format!("unknown field `{name}` (known: {FIELD_NAMES})"),
+                )
             })?;
             for k in keys {
                 metadata.insert(meta_key(k), kind);
@@ -429,7 +444,12 @@ impl StripeMapping {
             let rx = compile(path, &text, "description_patterns", re)?;
             for name in rx.capture_names().flatten() {
                 if label_kind(name).is_none() {
-                    return Err(mapping_err(path, &text, name, format!("unknown field `{name}` in a pattern group")));
+                    return Err(mapping_err(
+                        path,
+                        &text,
+                        name,
+                        format!("unknown field `{name}` in a pattern group"),
+                    ));
                 }
             }
             description.push(rx);

@@ -35,7 +35,11 @@ pub fn find_datetimes(text: &str, _order: DateOrder, _lex: &Lexicon) -> Vec<Foun
             Some(FoundDate {
                 start: m.start(),
                 end: m.end(),
-                date: NaiveDate::from_ymd_opt(c[1].parse().ok()?, c[2].parse().ok()?, c[3].parse().ok()?)?,
+                date: NaiveDate::from_ymd_opt(
+                    c[1].parse().ok()?,
+                    c[2].parse().ok()?,
+                    c[3].parse().ok()?,
+                )?,
                 time: NaiveTime::from_hms_opt(c[4].parse().ok()?, c[5].parse().ok()?, 0),
                 offset: None,
             })
@@ -49,7 +53,10 @@ pub fn parse_time(_text: &str, _lex: &Lexicon) -> Option<NaiveTime> {
     None
 }
 pub fn local_to_utc(date: NaiveDate, time: NaiveTime, tz: chrono_tz::Tz) -> i64 {
-    tz.from_local_datetime(&date.and_time(time)).earliest().map(|d| d.timestamp()).unwrap_or(0)
+    tz.from_local_datetime(&date.and_time(time))
+        .earliest()
+        .map(|d| d.timestamp())
+        .unwrap_or(0)
 }
 pub fn resolve(found: &FoundDate, tz: chrono_tz::Tz, default_time: NaiveTime) -> i64 {
     local_to_utc(found.date, found.time.unwrap_or(default_time), tz)

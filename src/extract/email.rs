@@ -52,8 +52,19 @@ pub fn extract(mail: &RawMail, ctx: &Ctx) -> Evidence {
     text::extract_labels(&mail.text, &tctx, &mut ev.fields);
     if !forwarded && ev.fields.customer_email.is_none() {
         // the platform mails the customer: To is the customer's address
-        if let Some(to) = mail.to.iter().map(|a| a.to_lowercase()).find(|a| !is_own(a, ctx)) {
-            put(&mut ev.fields.customer_email, &mut ev.fields.conf, Field::CustomerEmail, to, 0.8);
+        if let Some(to) = mail
+            .to
+            .iter()
+            .map(|a| a.to_lowercase())
+            .find(|a| !is_own(a, ctx))
+        {
+            put(
+                &mut ev.fields.customer_email,
+                &mut ev.fields.conf,
+                Field::CustomerEmail,
+                to,
+                0.8,
+            );
         }
     }
     let before = ev.fields.conf;
@@ -102,9 +113,17 @@ fn quoted_date(text: &str, tctx: &text::TextCtx) -> Option<i64> {
     for line in text.lines() {
         let l = line.trim().trim_start_matches('>').trim();
         let fl = fold(l);
-        if ["date ", "sent ", "datum ", "gesendet ", "envoye ", "enviado ", "fecha "]
-            .iter()
-            .any(|p| fl.starts_with(p))
+        if [
+            "date ",
+            "sent ",
+            "datum ",
+            "gesendet ",
+            "envoye ",
+            "enviado ",
+            "fecha ",
+        ]
+        .iter()
+        .any(|p| fl.starts_with(p))
         {
             if let Some(f) = dates::parse_datetime(l, tctx.order, tctx.lex) {
                 return Some(dates::resolve(&f, tctx.tz, chrono::NaiveTime::MIN));
@@ -117,7 +136,9 @@ fn quoted_date(text: &str, tctx: &text::TextCtx) -> Option<i64> {
 /// Machine mail and mail that is plainly not about a booking.
 fn not_booking(mail: &RawMail, from: &str, ctx: &Ctx) -> Option<String> {
     let flag = |k: &str| mail.flags.get(k).map(|v| v.to_lowercase());
-    if flag("from-mailer-daemon").is_some() || flag("content-type").is_some_and(|v| v.contains("report")) {
+    if flag("from-mailer-daemon").is_some()
+        || flag("content-type").is_some_and(|v| v.contains("report"))
+    {
         return Some("bounce (delivery status notification)".into());
     }
     if flag("auto-submitted").is_some_and(|v| v != "no") || flag("x-autoreply").is_some() {
@@ -181,7 +202,9 @@ pub fn apply_family(f: &Family, body: &str, tctx: &text::TextCtx, out: &mut Fiel
     for re in &f.patterns {
         if let Some(caps) = re.captures(body) {
             for name in re.capture_names().flatten() {
-                if let (Some(m), Some(kind)) = (caps.name(name), crate::extract::config::label_kind(name)) {
+                if let (Some(m), Some(kind)) =
+                    (caps.name(name), crate::extract::config::label_kind(name))
+                {
                     set_value(kind, m.as_str(), tctx, out);
                 }
             }
@@ -262,7 +285,10 @@ pub fn merge_at(dst: &mut Fields, src: Fields, c: f32) {
 /// The tenant of a mail: the family's tenant, a sender address or domain in the plan, the
 /// Reply-To, then the business name in the subject or text.
 fn find_tenant<'a>(mail: &RawMail, family: Option<&Family>, ctx: &Ctx<'a>) -> Option<&'a Tenant> {
-    if let Some(t) = family.and_then(|f| f.tenant.as_deref()).and_then(|s| ctx.plan.tenant(s)) {
+    if let Some(t) = family
+        .and_then(|f| f.tenant.as_deref())
+        .and_then(|s| ctx.plan.tenant(s))
+    {
         return Some(t);
     }
     let addrs: Vec<String> = mail
@@ -274,7 +300,9 @@ fn find_tenant<'a>(mail: &RawMail, family: Option<&Family>, ctx: &Ctx<'a>) -> Op
     for t in &ctx.plan.tenants {
         if t.email_senders.iter().any(|s| {
             let s = s.to_lowercase();
-            addrs.iter().any(|a| a == &s || a.ends_with(&format!("@{}", s.trim_start_matches('@'))))
+            addrs
+                .iter()
+                .any(|a| a == &s || a.ends_with(&format!("@{}", s.trim_start_matches('@'))))
         }) {
             return Some(t);
         }
@@ -284,11 +312,10 @@ fn find_tenant<'a>(mail: &RawMail, family: Option<&Family>, ctx: &Ctx<'a>) -> Op
             return Some(t);
         }
     }
-    ctx.tenant_named_in(&fold(&mail.subject))
-        .or_else(|| {
-            let head: String = mail.text.chars().take(4000).collect();
-            ctx.tenant_named_in(&fold(&head))
-        })
+    ctx.tenant_named_in(&fold(&mail.subject)).or_else(|| {
+        let head: String = mail.text.chars().take(4000).collect();
+        ctx.tenant_named_in(&fold(&head))
+    })
 }
 
 #[cfg(test)]
@@ -302,7 +329,12 @@ mod tests {
             file: "sent.mbox".into(),
             position: "message 1 (line 1)".into(),
             message_id: "m1@x".into(),
-            date: Some(Utc.with_ymd_and_hms(2026, 3, 1, 12, 0, 0).single().map(|d| d.timestamp()).unwrap_or(0)),
+            date: Some(
+                Utc.with_ymd_and_hms(2026, 3, 1, 12, 0, 0)
+                    .single()
+                    .map(|d| d.timestamp())
+                    .unwrap_or(0),
+            ),
             from: Some((from.0.into(), from.1.into())),
             to: vec![to.into()],
             subject: subject.into(),
@@ -312,7 +344,10 @@ mod tests {
     }
 
     fn utc(y: i32, mo: u32, d: u32, h: u32, mi: u32) -> i64 {
-        Utc.with_ymd_and_hms(y, mo, d, h, mi, 0).single().map(|d| d.timestamp()).unwrap_or(0)
+        Utc.with_ymd_and_hms(y, mo, d, h, mi, 0)
+            .single()
+            .map(|d| d.timestamp())
+            .unwrap_or(0)
     }
 
     #[test]
@@ -397,8 +432,14 @@ mod tests {
         assert_eq!(ev.fields.pickup_at, Some(utc(2026, 3, 14, 9, 0)));
         assert_eq!(ev.fields.pickup_location.as_deref(), Some("Nice Aéroport"));
         assert_eq!(ev.fields.total, Some(123_450));
-        let mut news = mail(("Alpen Autos", "news@alpen-autos.example"), "x@example.com", "Unser Sommer-Newsletter", "Booking reference: BK-1\n");
-        news.flags.insert("list-unsubscribe".into(), "<mailto:u@x>".into());
+        let mut news = mail(
+            ("Alpen Autos", "news@alpen-autos.example"),
+            "x@example.com",
+            "Unser Sommer-Newsletter",
+            "Booking reference: BK-1\n",
+        );
+        news.flags
+            .insert("list-unsubscribe".into(), "<mailto:u@x>".into());
         assert_eq!(extract(&news, &ctx).kind, Kind::NotBooking);
     }
 }

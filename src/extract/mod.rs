@@ -49,13 +49,21 @@ impl<'a> Ctx<'a> {
             Some("ymd") => DateOrder::Ymd,
             Some(_) => DateOrder::Dmy,
             None => match tenant {
-                Some(t) if t.timezone.starts_with("America/") && !t.timezone.contains("Sao_Paulo") => DateOrder::Mdy,
+                Some(t)
+                    if t.timezone.starts_with("America/") && !t.timezone.contains("Sao_Paulo") =>
+                {
+                    DateOrder::Mdy
+                }
                 _ => DateOrder::Dmy,
             },
         }
     }
 
-    pub fn text_ctx(&self, tenant: Option<&'a Tenant>, order: Option<DateOrder>) -> text::TextCtx<'_> {
+    pub fn text_ctx(
+        &self,
+        tenant: Option<&'a Tenant>,
+        order: Option<DateOrder>,
+    ) -> text::TextCtx<'_> {
         text::TextCtx {
             vocab: &self.maps.vocab,
             lex: &self.maps.lexicon,
@@ -72,7 +80,10 @@ impl<'a> Ctx<'a> {
         let mut hit: Option<&Tenant> = None;
         for t in &self.plan.tenants {
             let names = std::iter::once(&t.name).chain(t.aliases.iter());
-            if names.into_iter().any(|n| text::contains_words(folded, &text::fold(n))) {
+            if names
+                .into_iter()
+                .any(|n| text::contains_words(folded, &text::fold(n)))
+            {
                 if hit.is_some() {
                     return None;
                 }

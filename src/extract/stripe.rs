@@ -64,7 +64,9 @@ pub fn extract(r: &StripeRecord, ctx: &Ctx) -> Evidence {
         for re in &maps.stripe.description {
             if let Some(caps) = re.captures(d) {
                 for name in re.capture_names().flatten() {
-                    if let (Some(m), Some(kind)) = (caps.name(name), crate::extract::config::label_kind(name)) {
+                    if let (Some(m), Some(kind)) =
+                        (caps.name(name), crate::extract::config::label_kind(name))
+                    {
                         set_value(kind, m.as_str(), &tctx, &mut from_desc);
                     }
                 }
@@ -75,24 +77,48 @@ pub fn extract(r: &StripeRecord, ctx: &Ctx) -> Evidence {
         crate::extract::calendar::title(d, &tctx, &mut loose);
         let found = crate::extract::dates::find_datetimes(d, tctx.order, tctx.lex);
         if let Some(a) = found.first() {
-            loose.pickup_at = Some(crate::extract::dates::resolve(a, tctx.tz, chrono::NaiveTime::MIN));
+            loose.pickup_at = Some(crate::extract::dates::resolve(
+                a,
+                tctx.tz,
+                chrono::NaiveTime::MIN,
+            ));
             loose.pickup_day_only = a.time.is_none();
             if let Some(b) = found.get(1) {
-                loose.return_at = Some(crate::extract::dates::resolve(b, tctx.tz, chrono::NaiveTime::MIN));
+                loose.return_at = Some(crate::extract::dates::resolve(
+                    b,
+                    tctx.tz,
+                    chrono::NaiveTime::MIN,
+                ));
                 loose.return_day_only = b.time.is_none();
             }
         }
         merge_at(f, loose, 0.6);
     }
     let conf = &mut f.conf;
-    if let Some(n) = r.customer_name.as_deref().and_then(|n| text::clean_name(n, tctx.vocab)) {
-        put(&mut f.customer_name, conf, Field::CustomerName, n, CONF_BILLING);
+    if let Some(n) = r
+        .customer_name
+        .as_deref()
+        .and_then(|n| text::clean_name(n, tctx.vocab))
+    {
+        put(
+            &mut f.customer_name,
+            conf,
+            Field::CustomerName,
+            n,
+            CONF_BILLING,
+        );
     }
     if let Some(e) = r.customer_email.as_deref().and_then(text::find_email) {
         put(&mut f.customer_email, conf, Field::CustomerEmail, e, 0.9);
     }
     if let Some(p) = r.customer_phone.as_deref().filter(|p| !p.trim().is_empty()) {
-        put(&mut f.customer_phone, conf, Field::CustomerPhone, p.trim().to_string(), CONF_BILLING);
+        put(
+            &mut f.customer_phone,
+            conf,
+            Field::CustomerPhone,
+            p.trim().to_string(),
+            CONF_BILLING,
+        );
     }
     f.currency = Some(r.currency.clone());
     match r.object {
@@ -106,7 +132,11 @@ pub fn extract(r: &StripeRecord, ctx: &Ctx) -> Evidence {
                 f.amount_paid = Some(r.amount);
                 f.amount_refunded = Some(r.amount_refunded);
             } else {
-                ev.note = Some(format!("{} with status `{}`: no money moved", r.object.as_str(), r.status));
+                ev.note = Some(format!(
+                    "{} with status `{}`: no money moved",
+                    r.object.as_str(),
+                    r.status
+                ));
             }
         }
     }

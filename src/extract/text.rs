@@ -101,7 +101,8 @@ struct Pending {
 fn email_re() -> &'static Regex {
     static R: OnceLock<Regex> = OnceLock::new();
     R.get_or_init(|| {
-        Regex::new(r"(?i)[a-z0-9._%+\-']+@[a-z0-9\-]+(?:\.[a-z0-9\-]+)*\.[a-z]{2,}").expect("static regex")
+        Regex::new(r"(?i)[a-z0-9._%+\-']+@[a-z0-9\-]+(?:\.[a-z0-9\-]+)*\.[a-z]{2,}")
+            .expect("static regex")
     })
 }
 
@@ -155,14 +156,17 @@ pub fn clean_ref(v: &str) -> Option<String> {
 pub fn ref_tokens(s: &str) -> Vec<String> {
     let mut out = Vec::new();
     for raw in s.split(|c: char| c.is_whitespace() || ",;:()[]<>\"'|·".contains(c)) {
-        let t = raw.trim_matches(|c: char| c == '#' || c == '.' || c == '-' || c == '*' || c == '!');
+        let t =
+            raw.trim_matches(|c: char| c == '#' || c == '.' || c == '-' || c == '*' || c == '!');
         if !(5..=20).contains(&t.len()) || !t.is_ascii() {
             continue;
         }
         let digits = t.chars().filter(char::is_ascii_digit).count();
         let upper = t.chars().filter(char::is_ascii_uppercase).count();
         let lower = t.chars().filter(char::is_ascii_lowercase).count();
-        let bad = t.chars().any(|c| !(c.is_ascii_alphanumeric() || c == '-' || c == '_' || c == '/'));
+        let bad = t
+            .chars()
+            .any(|c| !(c.is_ascii_alphanumeric() || c == '-' || c == '_' || c == '/'));
         if bad || lower > 0 || digits < 2 || upper == 0 {
             continue;
         }
@@ -222,7 +226,10 @@ pub fn find_vehicle(s: &str, vocab: &Vocab) -> Option<(usize, usize)> {
                         break;
                     }
                     let fw = &folded[j];
-                    let modelish = w.chars().next().is_some_and(|c| c.is_uppercase() || c.is_ascii_digit())
+                    let modelish = w
+                        .chars()
+                        .next()
+                        .is_some_and(|c| c.is_uppercase() || c.is_ascii_digit())
                         || w.chars().any(|c| c.is_ascii_digit());
                     if !modelish || vocab.title_words.contains(fw) {
                         break;
@@ -243,7 +250,8 @@ fn word_spans(s: &str) -> Vec<(usize, &str)> {
     let mut out = Vec::new();
     let mut start: Option<usize> = None;
     for (i, c) in s.char_indices() {
-        let inside = c.is_alphanumeric() || ((c == '-' || c == '.' || c == '\'') && start.is_some());
+        let inside =
+            c.is_alphanumeric() || ((c == '-' || c == '.' || c == '\'') && start.is_some());
         match (inside, start) {
             (true, None) => start = Some(i),
             (false, Some(st)) => {
@@ -262,25 +270,48 @@ fn word_spans(s: &str) -> Vec<(usize, &str)> {
 
 /// Cleans a vehicle value ("VW Golf or similar" → "VW Golf").
 pub fn clean_vehicle(v: &str, vocab: &Vocab) -> Option<String> {
-    let mut v = v.split(['(', '|', '\t']).next().unwrap_or("").trim().to_string();
+    let mut v = v
+        .split(['(', '|', '\t'])
+        .next()
+        .unwrap_or("")
+        .trim()
+        .to_string();
     let f = fold(&v);
     for noise in &vocab.vehicle_noise {
         if let Some(pos) = f.find(noise.as_str()) {
             // folded and original differ in length; cut by word count instead
             let keep = f[..pos].split_whitespace().count();
-            v = v.split_whitespace().take(keep).collect::<Vec<_>>().join(" ");
+            v = v
+                .split_whitespace()
+                .take(keep)
+                .collect::<Vec<_>>()
+                .join(" ");
             break;
         }
     }
-    let v = v.trim().trim_end_matches([',', '.', '-', ';']).trim().to_string();
+    let v = v
+        .trim()
+        .trim_end_matches([',', '.', '-', ';'])
+        .trim()
+        .to_string();
     (!v.is_empty() && v.chars().any(char::is_alphabetic) && v.len() <= 80).then_some(v)
 }
 
 fn clean_location(v: &str) -> Option<String> {
     let v = v
         .trim()
-        .trim_start_matches(|c: char| c == ',' || c == '-' || c == '–' || c == '|' || c == '@' || c == '·' || c.is_whitespace())
-        .trim_end_matches(|c: char| c == ',' || c == '.' || c == '-' || c == '–' || c == '|' || c.is_whitespace());
+        .trim_start_matches(|c: char| {
+            c == ','
+                || c == '-'
+                || c == '–'
+                || c == '|'
+                || c == '@'
+                || c == '·'
+                || c.is_whitespace()
+        })
+        .trim_end_matches(|c: char| {
+            c == ',' || c == '.' || c == '-' || c == '–' || c == '|' || c.is_whitespace()
+        });
     let v = strip_connector(v);
     (v.chars().filter(|c| c.is_alphabetic()).count() >= 2 && v.len() <= 120).then(|| v.to_string())
 }
@@ -373,14 +404,17 @@ pub fn extract_labels(text: &str, ctx: &TextCtx, out: &mut Fields) {
                 continue;
             }
         }
-        let Some((label, value)) = split_label(line).or_else(|| Some((line, ""))) else {
-            continue;
-        };
+        let (label, value) = split_label(line).unwrap_or((line, ""));
         let fl = fold(label);
-        if fl.split(' ').any(|w| ctx.vocab.skip_words.iter().any(|s| s == w)) {
+        if fl
+            .split(' ')
+            .any(|w| ctx.vocab.skip_words.iter().any(|s| s == w))
+        {
             continue;
         }
-        let is_new = fl.split(' ').any(|w| ctx.vocab.new_words.iter().any(|s| s == w));
+        let is_new = fl
+            .split(' ')
+            .any(|w| ctx.vocab.new_words.iter().any(|s| s == w));
         match lookup_label(ctx.vocab, &fl) {
             Some(kind) if value.is_empty() => carry = Some((kind, is_new)),
             Some(kind) => apply(kind, value, is_new, ctx, out, &mut pending, CONF_LABEL),
@@ -398,8 +432,16 @@ fn sentence(line: &str, ctx: &TextCtx, p: &mut Pending) {
         return;
     }
     let fl = fold(line);
-    let is_pickup = ctx.vocab.pickup_words.iter().any(|w| contains_words(&fl, w));
-    let is_return = ctx.vocab.return_words.iter().any(|w| contains_words(&fl, w));
+    let is_pickup = ctx
+        .vocab
+        .pickup_words
+        .iter()
+        .any(|w| contains_words(&fl, w));
+    let is_return = ctx
+        .vocab
+        .return_words
+        .iter()
+        .any(|w| contains_words(&fl, w));
     let found = dates::find_datetimes(line, ctx.order, ctx.lex);
     match (is_pickup, is_return, found.len()) {
         (true, true, n) if n >= 2 => {
@@ -419,7 +461,15 @@ fn set_when(w: &mut When, f: FoundDate, c: f32) {
 }
 
 /// Applies one labelled value.
-fn apply(kind: LabelKind, value: &str, is_new: bool, ctx: &TextCtx, out: &mut Fields, p: &mut Pending, c: f32) {
+fn apply(
+    kind: LabelKind,
+    value: &str,
+    is_new: bool,
+    ctx: &TextCtx,
+    out: &mut Fields,
+    p: &mut Pending,
+    c: f32,
+) {
     let c = if is_new { c + 0.02 } else { c };
     let conf = &mut out.conf;
     match kind {
@@ -526,7 +576,10 @@ fn strip_time_words(s: &str, _ctx: &TextCtx) -> String {
     s.split_whitespace()
         .filter(|w| {
             let f = fold(w);
-            !matches!(f.as_str(), "uhr" | "h" | "hrs" | "horas" | "ore" | "um" | "a las" | "las")
+            !matches!(
+                f.as_str(),
+                "uhr" | "h" | "hrs" | "horas" | "ore" | "um" | "a las" | "las"
+            )
         })
         .collect::<Vec<_>>()
         .join(" ")
@@ -545,7 +598,10 @@ fn when_value(w: &mut When, value: &str, ctx: &TextCtx, c: f32) {
 
 fn money(value: &str, ctx: &TextCtx) -> Option<(i64, String)> {
     if let Some(a) = amounts::find_amounts(value).into_iter().next() {
-        return Some((a.minor, a.currency.unwrap_or_else(|| ctx.currency.to_string())));
+        return Some((
+            a.minor,
+            a.currency.unwrap_or_else(|| ctx.currency.to_string()),
+        ));
     }
     amounts::parse_amount(value, ctx.currency)
 }
@@ -581,7 +637,11 @@ fn finish(p: &mut Pending, ctx: &TextCtx, out: &mut Fields) {
 pub fn extract_fallback(subject: &str, text: &str, ctx: &TextCtx, out: &mut Fields) {
     let c = CONF_FALLBACK;
     if out.booking_ref.is_none() {
-        if let Some(r) = ref_tokens(subject).into_iter().next().or_else(|| ref_tokens(text).into_iter().next()) {
+        if let Some(r) = ref_tokens(subject)
+            .into_iter()
+            .next()
+            .or_else(|| ref_tokens(text).into_iter().next())
+        {
             put(&mut out.booking_ref, &mut out.conf, Field::BookingRef, r, c);
         }
     }
@@ -598,17 +658,35 @@ pub fn extract_fallback(subject: &str, text: &str, ctx: &TextCtx, out: &mut Fiel
             .map(|m| m.as_str().to_lowercase())
             .find(|e| !own(e))
         {
-            put(&mut out.customer_email, &mut out.conf, Field::CustomerEmail, e, c);
+            put(
+                &mut out.customer_email,
+                &mut out.conf,
+                Field::CustomerEmail,
+                e,
+                c,
+            );
         }
     }
     if out.customer_phone.is_none() {
         if let Some(m) = intl_phone_re().find(text) {
-            put(&mut out.customer_phone, &mut out.conf, Field::CustomerPhone, m.as_str().trim().to_string(), c);
+            put(
+                &mut out.customer_phone,
+                &mut out.conf,
+                Field::CustomerPhone,
+                m.as_str().trim().to_string(),
+                c,
+            );
         }
     }
     if out.customer_name.is_none() {
         if let Some(n) = greeting_name(text, ctx.vocab) {
-            put(&mut out.customer_name, &mut out.conf, Field::CustomerName, n, c);
+            put(
+                &mut out.customer_name,
+                &mut out.conf,
+                Field::CustomerName,
+                n,
+                c,
+            );
         }
     }
     if out.vehicle.is_none() {
@@ -649,7 +727,9 @@ pub fn greeting_name(text: &str, vocab: &Vocab) -> Option<String> {
                 let rest = rest.split([',', '!', ';']).next().unwrap_or("").trim();
                 let n = clean_name(rest, vocab)?;
                 // "Dear customer" is no name
-                if n.split_whitespace().count() >= 2 || n.chars().next().is_some_and(char::is_uppercase) {
+                if n.split_whitespace().count() >= 2
+                    || n.chars().next().is_some_and(char::is_uppercase)
+                {
                     return Some(n);
                 }
             }
@@ -673,37 +753,73 @@ mod tests {
     #[test]
     fn labels_match_exactly_by_prefix_or_suffix() {
         let v = vocab();
-        assert_eq!(lookup_label(&v, "booking reference"), Some(LabelKind::Field(Field::BookingRef)));
-        assert_eq!(lookup_label(&v, "total price incl vat"), Some(LabelKind::Field(Field::Total)));
+        assert_eq!(
+            lookup_label(&v, "booking reference"),
+            Some(LabelKind::Field(Field::BookingRef))
+        );
+        assert_eq!(
+            lookup_label(&v, "total price incl vat"),
+            Some(LabelKind::Field(Field::Total))
+        );
         assert_eq!(lookup_label(&v, "ihre abholung"), Some(LabelKind::Pickup));
-        assert_eq!(lookup_label(&v, "pick up location"), Some(LabelKind::Field(Field::PickupLocation)));
+        assert_eq!(
+            lookup_label(&v, "pick up location"),
+            Some(LabelKind::Field(Field::PickupLocation))
+        );
         assert_eq!(lookup_label(&v, "company name"), None);
         assert_eq!(lookup_label(&v, "thank you for choosing us"), None);
     }
 
     #[test]
     fn label_lines_split_on_colon_tab_and_wide_space_but_not_on_times() {
-        assert_eq!(split_label("Vehicle: VW Golf"), Some(("Vehicle", "VW Golf")));
-        assert_eq!(split_label("Pickup\t14 Mar 2026 10:00"), Some(("Pickup", "14 Mar 2026 10:00")));
-        assert_eq!(split_label("Total       € 300,00"), Some(("Total", "€ 300,00")));
+        assert_eq!(
+            split_label("Vehicle: VW Golf"),
+            Some(("Vehicle", "VW Golf"))
+        );
+        assert_eq!(
+            split_label("Pickup\t14 Mar 2026 10:00"),
+            Some(("Pickup", "14 Mar 2026 10:00"))
+        );
+        assert_eq!(
+            split_label("Total       € 300,00"),
+            Some(("Total", "€ 300,00"))
+        );
         assert_eq!(split_label("at 10:00 in Munich"), None);
     }
 
     #[test]
     fn ref_tokens_skip_dates_phones_and_words() {
-        assert_eq!(ref_tokens("Booking BK-48213 on 2026-03-14, call +49 170 1234567"), vec!["BK-48213"]);
-        assert_eq!(ref_tokens("Ref R7K2QX / AA-2026-00123"), vec!["R7K2QX", "AA-2026-00123"]);
+        assert_eq!(
+            ref_tokens("Booking BK-48213 on 2026-03-14, call +49 170 1234567"),
+            vec!["BK-48213"]
+        );
+        assert_eq!(
+            ref_tokens("Ref R7K2QX / AA-2026-00123"),
+            vec!["R7K2QX", "AA-2026-00123"]
+        );
         assert!(ref_tokens("Your Audi A4 and VW ID.3 are ready").is_empty());
     }
 
     #[test]
     fn names_lose_honorifics_and_clutter() {
         let v = vocab();
-        assert_eq!(clean_name("Mr. John O'Brien (main driver)", &v).as_deref(), Some("John O'Brien"));
-        assert_eq!(clean_name("Frau Anna Müller", &v).as_deref(), Some("Anna Müller"));
+        assert_eq!(
+            clean_name("Mr. John O'Brien (main driver)", &v).as_deref(),
+            Some("John O'Brien")
+        );
+        assert_eq!(
+            clean_name("Frau Anna Müller", &v).as_deref(),
+            Some("Anna Müller")
+        );
         assert_eq!(clean_name("anna@example.com", &v), None);
-        assert_eq!(greeting_name("Dear Ms. Jane Smith,\n\nthanks", &v).as_deref(), Some("Jane Smith"));
-        assert_eq!(greeting_name("Bonjour Madame Dupont,", &v).as_deref(), Some("Dupont"));
+        assert_eq!(
+            greeting_name("Dear Ms. Jane Smith,\n\nthanks", &v).as_deref(),
+            Some("Jane Smith")
+        );
+        assert_eq!(
+            greeting_name("Bonjour Madame Dupont,", &v).as_deref(),
+            Some("Dupont")
+        );
     }
 
     #[test]
@@ -715,6 +831,9 @@ mod tests {
         let s = "Réservation Dupont (Peugeot 208)";
         let (a, b) = find_vehicle(s, &v).expect("vehicle");
         assert_eq!(&s[a..b], "Peugeot 208");
-        assert_eq!(clean_vehicle("VW Golf or similar", &v).as_deref(), Some("VW Golf"));
+        assert_eq!(
+            clean_vehicle("VW Golf or similar", &v).as_deref(),
+            Some("VW Golf")
+        );
     }
 }

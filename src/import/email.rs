@@ -9,7 +9,10 @@ pub struct MailBlob {
     pub position: String,
     pub bytes: Vec<u8>,
 }
-pub fn read_path(_path: &Path, _sink: &mut dyn FnMut(Result<MailBlob, Rejected>)) -> crate::Result<()> {
+pub fn read_path(
+    _path: &Path,
+    _sink: &mut dyn FnMut(Result<MailBlob, Rejected>),
+) -> crate::Result<()> {
     Ok(())
 }
 pub fn parse(_blob: &MailBlob) -> Result<RawMail, Rejected> {

@@ -77,13 +77,22 @@ impl Keys {
         Keys {
             tenant: e.tenant.clone().unwrap_or_default(),
             source: e.source,
-            booking_ref: f.booking_ref.as_deref().map(norm_ref).filter(|r| r.len() >= 3),
+            booking_ref: f
+                .booking_ref
+                .as_deref()
+                .map(norm_ref)
+                .filter(|r| r.len() >= 3),
             stripe_ids: f.stripe_ids.clone(),
             email: f.customer_email.as_deref().map(str::to_lowercase),
-            phone: f.customer_phone.as_deref().map(phone_digits).filter(|d| d.len() >= 7).map(|d| {
-                let n = d.len();
-                d[n.saturating_sub(9)..].to_string()
-            }),
+            phone: f
+                .customer_phone
+                .as_deref()
+                .map(phone_digits)
+                .filter(|d| d.len() >= 7)
+                .map(|d| {
+                    let n = d.len();
+                    d[n.saturating_sub(9)..].to_string()
+                }),
             name,
             pickup: f.pickup_at,
             pickup_day_only: f.pickup_day_only,
@@ -92,7 +101,11 @@ impl Keys {
             return_day_only: f.return_day_only,
             rday: f.return_at.and_then(|t| local_day(t, tz)),
             vehicle: f.vehicle.as_deref().map(fold).filter(|v| !v.is_empty()),
-            location: f.pickup_location.as_deref().map(fold).filter(|v| !v.is_empty()),
+            location: f
+                .pickup_location
+                .as_deref()
+                .map(fold)
+                .filter(|v| !v.is_empty()),
             amounts,
             oday: e.first_seen.and_then(|t| local_day(t, tz)),
         }

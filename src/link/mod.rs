@@ -56,10 +56,7 @@ pub fn candidate_pairs(keys: &[Keys]) -> Result<Vec<(u32, u32, bool)>> {
         }
     }
     let long = df!("idx" => idx, "k" => key, "exact" => exact)?.lazy();
-    let sizes = long
-        .clone()
-        .group_by([col("k")])
-        .agg([len().alias("n")]);
+    let sizes = long.clone().group_by([col("k")]).agg([len().alias("n")]);
     let blocked = long
         .join(
             sizes,
@@ -71,7 +68,12 @@ pub fn candidate_pairs(keys: &[Keys]) -> Result<Vec<(u32, u32, bool)>> {
         .select([col("idx"), col("k"), col("exact")]);
     let right = blocked.clone().select([col("idx").alias("r"), col("k")]);
     let pairs = blocked
-        .join(right, [col("k")], [col("k")], JoinArgs::new(JoinType::Inner))
+        .join(
+            right,
+            [col("k")],
+            [col("k")],
+            JoinArgs::new(JoinType::Inner),
+        )
         .filter(col("idx").lt(col("r")))
         .group_by([col("idx"), col("r")])
         .agg([col("exact").max().alias("exact")])
@@ -152,7 +154,12 @@ pub fn link(items: &[Evidence], vocab: &Vocab, plan: &Plan) -> Result<Linked> {
     let keys: Vec<Keys> = items
         .iter()
         .map(|e| {
-            let tz = e.tenant.as_deref().and_then(|t| plan.tenant(t)).map(Tenant::tz).unwrap_or(chrono_tz::UTC);
+            let tz = e
+                .tenant
+                .as_deref()
+                .and_then(|t| plan.tenant(t))
+                .map(Tenant::tz)
+                .unwrap_or(chrono_tz::UTC);
             Keys::of(e, vocab, tz)
         })
         .collect();
@@ -203,7 +210,10 @@ pub fn link(items: &[Evidence], vocab: &Vocab, plan: &Plan) -> Result<Linked> {
             let wa = weakest.remove(&dsu.find(a));
             let wb = weakest.remove(&dsu.find(b));
             dsu.union(a, b);
-            let w = [wa, wb, Some(s)].into_iter().flatten().fold(f32::MAX, f32::min);
+            let w = [wa, wb, Some(s)]
+                .into_iter()
+                .flatten()
+                .fold(f32::MAX, f32::min);
             let root = dsu.find(a);
             weakest.insert(root, w);
         }
@@ -272,7 +282,13 @@ mod tests {
 
     const T: i64 = 1_782_000_000; // 2026-06-21
 
-    fn f(r: Option<&str>, name: &str, email: Option<&str>, pickup: i64, vehicle: Option<&str>) -> Fields {
+    fn f(
+        r: Option<&str>,
+        name: &str,
+        email: Option<&str>,
+        pickup: i64,
+        vehicle: Option<&str>,
+    ) -> Fields {
         Fields {
             booking_ref: r.map(str::to_string),
             customer_name: Some(name.into()),
@@ -297,12 +313,54 @@ mod tests {
     fn same_ref_links_and_different_refs_never_merge() {
         let p = T + 10 * 86_400;
         let items = vec![
-            ev("email:a", Source::Email, Kind::Confirmation, T, f(Some("BK-1001"), "Anna Berg", Some("anna@x.de"), p, Some("VW Golf"))),
-            ev("email:b", Source::Email, Kind::Modification, T + 50, f(Some("bk 1001"), "Anna Berg", Some("anna@x.de"), p, Some("VW Golf"))),
-            ev("email:c", Source::Email, Kind::Confirmation, T + 99, f(Some("BK-1002"), "Anna Berg", Some("anna@x.de"), p, Some("Tesla Model 3"))),
+            ev(
+                "email:a",
+                Source::Email,
+                Kind::Confirmation,
+                T,
+                f(
+                    Some("BK-1001"),
+                    "Anna Berg",
+                    Some("anna@x.de"),
+                    p,
+                    Some("VW Golf"),
+                ),
+            ),
+            ev(
+                "email:b",
+                Source::Email,
+                Kind::Modification,
+                T + 50,
+                f(
+                    Some("bk 1001"),
+                    "Anna Berg",
+                    Some("anna@x.de"),
+                    p,
+                    Some("VW Golf"),
+                ),
+            ),
+            ev(
+                "email:c",
+                Source::Email,
+                Kind::Confirmation,
+                T + 99,
+                f(
+                    Some("BK-1002"),
+                    "Anna Berg",
+                    Some("anna@x.de"),
+                    p,
+                    Some("Tesla Model 3"),
+                ),
+            ),
         ];
         let c = clusters_of(&items);
-        assert_eq!(c, vec![vec!["email:a".to_string(), "email:b".into()], vec!["email:c".into()]]);
+        assert_eq!(
+            c,
+            vec![
+                vec!["email:a".to_string(), "email:b".into()],
+                vec!["email:c".into()]
+            ]
+        );
     }
 
     #[test]
@@ -310,22 +368,82 @@ mod tests {
         // one customer, two cars, same dates: the event for the Tesla must not join the Golf
         let p = T + 10 * 86_400;
         let items = vec![
-            ev("email:golf", Source::Email, Kind::Confirmation, T, f(Some("BK-1"), "Anna Berg", Some("anna@x.de"), p, Some("VW Golf"))),
-            ev("email:tesla", Source::Email, Kind::Confirmation, T, f(Some("BK-2"), "Anna Berg", Some("anna@x.de"), p, Some("Tesla Model 3"))),
-            ev("calendar:u1", Source::Calendar, Kind::CalendarEvent, T, f(None, "Anna Berg", None, p, Some("Tesla Model 3"))),
-            ev("calendar:u2", Source::Calendar, Kind::CalendarEvent, T, f(None, "A. Berg", None, p, Some("VW Golf"))),
+            ev(
+                "email:golf",
+                Source::Email,
+                Kind::Confirmation,
+                T,
+                f(
+                    Some("BK-1"),
+                    "Anna Berg",
+                    Some("anna@x.de"),
+                    p,
+                    Some("VW Golf"),
+                ),
+            ),
+            ev(
+                "email:tesla",
+                Source::Email,
+                Kind::Confirmation,
+                T,
+                f(
+                    Some("BK-2"),
+                    "Anna Berg",
+                    Some("anna@x.de"),
+                    p,
+                    Some("Tesla Model 3"),
+                ),
+            ),
+            ev(
+                "calendar:u1",
+                Source::Calendar,
+                Kind::CalendarEvent,
+                T,
+                f(None, "Anna Berg", None, p, Some("Tesla Model 3")),
+            ),
+            ev(
+                "calendar:u2",
+                Source::Calendar,
+                Kind::CalendarEvent,
+                T,
+                f(None, "A. Berg", None, p, Some("VW Golf")),
+            ),
         ];
         let c = clusters_of(&items);
         assert_eq!(c.len(), 2, "{c:?}");
-        assert!(c.contains(&vec!["email:golf".to_string(), "calendar:u2".into()]), "{c:?}");
-        assert!(c.contains(&vec!["email:tesla".to_string(), "calendar:u1".into()]), "{c:?}");
+        assert!(
+            c.contains(&vec!["email:golf".to_string(), "calendar:u2".into()]),
+            "{c:?}"
+        );
+        assert!(
+            c.contains(&vec!["email:tesla".to_string(), "calendar:u1".into()]),
+            "{c:?}"
+        );
     }
 
     #[test]
     fn namesakes_with_other_dates_and_emails_stay_apart() {
         let items = vec![
-            ev("email:1", Source::Email, Kind::Confirmation, T, f(Some("BK-7"), "John Smith", Some("js1@x.com"), T + 86_400 * 5, None)),
-            ev("calendar:1", Source::Calendar, Kind::CalendarEvent, T, f(None, "John Smith", None, T + 86_400 * 20, None)),
+            ev(
+                "email:1",
+                Source::Email,
+                Kind::Confirmation,
+                T,
+                f(
+                    Some("BK-7"),
+                    "John Smith",
+                    Some("js1@x.com"),
+                    T + 86_400 * 5,
+                    None,
+                ),
+            ),
+            ev(
+                "calendar:1",
+                Source::Calendar,
+                Kind::CalendarEvent,
+                T,
+                f(None, "John Smith", None, T + 86_400 * 20, None),
+            ),
         ];
         assert_eq!(clusters_of(&items).len(), 2);
     }
@@ -333,7 +451,13 @@ mod tests {
     #[test]
     fn stripe_charge_without_ref_links_by_email_and_amount() {
         let p = T + 10 * 86_400;
-        let mut conf = f(Some("BK-9"), "Robert Miller", Some("bob@x.com"), p, Some("VW Golf"));
+        let mut conf = f(
+            Some("BK-9"),
+            "Robert Miller",
+            Some("bob@x.com"),
+            p,
+            Some("VW Golf"),
+        );
         conf.total = Some(30_000);
         conf.deposit = Some(9_000);
         let charge = Fields {

@@ -29,8 +29,24 @@ pub fn pair(a: &Keys, b: &Keys, vocab: &Vocab) -> f32 {
         _ => {}
     }
     s += names(&a.name, &b.name, vocab);
-    s += when(a.pickup, a.pickup_day_only, a.pday, b.pickup, b.pickup_day_only, b.pday, 4.0);
-    s += when(a.ret, a.return_day_only, a.rday, b.ret, b.return_day_only, b.rday, 2.0);
+    s += when(
+        a.pickup,
+        a.pickup_day_only,
+        a.pday,
+        b.pickup,
+        b.pickup_day_only,
+        b.pday,
+        4.0,
+    );
+    s += when(
+        a.ret,
+        a.return_day_only,
+        a.rday,
+        b.ret,
+        b.return_day_only,
+        b.rday,
+        2.0,
+    );
     if let (Some(x), Some(y)) = (&a.vehicle, &b.vehicle) {
         s += vehicles(x, y);
     }

@@ -147,17 +147,55 @@ pub fn rebuild(items: &[&Evidence], plan: &Plan, weakest_link: Option<f32>) -> O
     let tenant_slug = items.iter().find_map(|e| e.tenant.clone())?;
     let tenant = plan.tenant(&tenant_slug)?;
     let mut prov: Vec<(Field, String, f32)> = Vec::new();
-    let booking_ref = pick!(items, booking_ref, Field::BookingRef, Rule::MostTrusted, prov);
-    let customer_name = pick!(items, customer_name, Field::CustomerName, Rule::MostTrusted, prov);
-    let customer_email = pick!(items, customer_email, Field::CustomerEmail, Rule::MostTrusted, prov);
-    let customer_phone = pick!(items, customer_phone, Field::CustomerPhone, Rule::MostTrusted, prov);
+    let booking_ref = pick!(
+        items,
+        booking_ref,
+        Field::BookingRef,
+        Rule::MostTrusted,
+        prov
+    );
+    let customer_name = pick!(
+        items,
+        customer_name,
+        Field::CustomerName,
+        Rule::MostTrusted,
+        prov
+    );
+    let customer_email = pick!(
+        items,
+        customer_email,
+        Field::CustomerEmail,
+        Rule::MostTrusted,
+        prov
+    );
+    let customer_phone = pick!(
+        items,
+        customer_phone,
+        Field::CustomerPhone,
+        Rule::MostTrusted,
+        prov
+    );
     let vehicle = pick!(items, vehicle, Field::Vehicle, Rule::Newest, prov);
-    let pickup_location = pick!(items, pickup_location, Field::PickupLocation, Rule::Newest, prov);
-    let return_location = pick!(items, return_location, Field::ReturnLocation, Rule::Newest, prov);
+    let pickup_location = pick!(
+        items,
+        pickup_location,
+        Field::PickupLocation,
+        Rule::Newest,
+        prov
+    );
+    let return_location = pick!(
+        items,
+        return_location,
+        Field::ReturnLocation,
+        Rule::Newest,
+        prov
+    );
     let total = pick!(items, total, Field::Total, Rule::Newest, prov);
     let pickup_at = pick_time(items, Field::PickupAt, &mut prov);
     let return_at = pick_time(items, Field::ReturnAt, &mut prov);
-    if pickup_at.is_none() || (booking_ref.is_none() && customer_name.is_none() && customer_email.is_none()) {
+    if pickup_at.is_none()
+        || (booking_ref.is_none() && customer_name.is_none() && customer_email.is_none())
+    {
         return None;
     }
     let (amount_paid, amount_refunded) = money(items);
@@ -183,7 +221,12 @@ pub fn rebuild(items: &[&Evidence], plan: &Plan, weakest_link: Option<f32>) -> O
         s.dedup();
         s.len()
     };
-    let key_conf = |f: Field| prov.iter().find(|p| p.0 == f).map(|p| p.2.min(1.0)).unwrap_or(0.0);
+    let key_conf = |f: Field| {
+        prov.iter()
+            .find(|p| p.0 == f)
+            .map(|p| p.2.min(1.0))
+            .unwrap_or(0.0)
+    };
     let base = (key_conf(Field::PickupAt)
         + key_conf(Field::ReturnAt)
         + key_conf(Field::CustomerName).max(key_conf(Field::CustomerEmail))
@@ -194,13 +237,22 @@ pub fn rebuild(items: &[&Evidence], plan: &Plan, weakest_link: Option<f32>) -> O
         2 => 0.93,
         _ => 1.0,
     };
-    let link = weakest_link.map(|w| (0.8 + (w - 5.0) * 0.04).clamp(0.8, 1.0)).unwrap_or(1.0);
+    let link = weakest_link
+        .map(|w| (0.8 + (w - 5.0) * 0.04).clamp(0.8, 1.0))
+        .unwrap_or(1.0);
     let confidence = ((base * diversity * link) * 1000.0).round() / 1000.0;
     let recovered_id = match &booking_ref {
         Some(r) => format!("{}-{}", tenant.slug, crate::link::keys::norm_ref(r)),
-        None => format!("{}-x{:012x}", tenant.slug, fnv(&sources.join(";")) & 0xffff_ffff_ffff),
+        None => format!(
+            "{}-x{:012x}",
+            tenant.slug,
+            fnv(&sources.join(";")) & 0xffff_ffff_ffff
+        ),
     };
-    let provenance = prov.iter().map(|(f, id, _)| (f.name().to_string(), id.clone())).collect();
+    let provenance = prov
+        .iter()
+        .map(|(f, id, _)| (f.name().to_string(), id.clone()))
+        .collect();
     let field_confidence = prov
         .iter()
         .map(|(f, _, c)| (f.name().to_string(), (c.min(1.0) * 100.0).round() / 100.0))
@@ -209,7 +261,11 @@ pub fn rebuild(items: &[&Evidence], plan: &Plan, weakest_link: Option<f32>) -> O
         recovered_id,
         tenant: tenant.slug.clone(),
         booking_ref,
-        status: if cancelled { Status::Cancelled } else { Status::Confirmed },
+        status: if cancelled {
+            Status::Cancelled
+        } else {
+            Status::Confirmed
+        },
         customer_name,
         customer_email,
         customer_phone,
@@ -240,7 +296,7 @@ fn pick_time(items: &[&Evidence], f: Field, prov: &mut Vec<(Field, String, f32)>
             };
             v.map(|value| Cand {
                 value,
-                ev: *e,
+                ev: e,
                 conf: weight(e, f),
                 day_only,
             })
@@ -256,15 +312,25 @@ fn pick_time(items: &[&Evidence], f: Field, prov: &mut Vec<(Field, String, f32)>
 /// intents and sessions count only when no charge of theirs is in the evidence. Refunds: the
 /// larger of the charges' `amount_refunded` and the refund objects seen.
 fn money(items: &[&Evidence]) -> (i64, i64) {
-    let stripe: Vec<&&Evidence> = items.iter().filter(|e| e.source == Source::Stripe).collect();
+    let stripe: Vec<&&Evidence> = items
+        .iter()
+        .filter(|e| e.source == Source::Stripe)
+        .collect();
     let id_of = |e: &Evidence| e.id.trim_start_matches("stripe:").to_string();
     let is = |e: &Evidence, p: &[&str]| p.iter().any(|p| id_of(e).starts_with(p));
     let charges: Vec<&&&Evidence> = stripe.iter().filter(|e| is(e, &["ch_", "py_"])).collect();
     let pis: Vec<&&&Evidence> = stripe.iter().filter(|e| is(e, &["pi_"])).collect();
     let sessions: Vec<&&&Evidence> = stripe.iter().filter(|e| is(e, &["cs_"])).collect();
-    let covered = |id: &str| charges.iter().any(|c| c.fields.stripe_ids.iter().any(|s| s == id));
+    let covered = |id: &str| {
+        charges
+            .iter()
+            .any(|c| c.fields.stripe_ids.iter().any(|s| s == id))
+    };
     let mut paid: i64 = charges.iter().filter_map(|c| c.fields.amount_paid).sum();
-    let mut refunded_on_charges: i64 = charges.iter().filter_map(|c| c.fields.amount_refunded).sum();
+    let mut refunded_on_charges: i64 = charges
+        .iter()
+        .filter_map(|c| c.fields.amount_refunded)
+        .sum();
     for pi in &pis {
         if !covered(&id_of(pi)) {
             paid += pi.fields.amount_paid.unwrap_or(0);
