@@ -489,7 +489,9 @@ fn decode(blob: &MailBlob) -> Option<RawMail> {
     let msg = MessageParser::default().parse(&blob.bytes[..])?;
     let subject = subject(&msg);
     let mut text = body_text(&msg, 0);
-    if is_forward(&subject, &text) {
+    // Cheap test first: most mails quote nothing, and `is_forward` lower-cases the whole text.
+    let quotes = text.lines().any(|l| l.trim_start().starts_with('>'));
+    if quotes && is_forward(&subject, &text) {
         append_dequoted(&mut text);
     }
     let from = from_address(&msg);

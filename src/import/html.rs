@@ -179,14 +179,22 @@ fn skip_raw_text(html: &str, name: &str, content_start: usize) -> Option<usize> 
 }
 
 /// Turns an element boundary into the layout it implies.
+///
+/// Row-level elements (`tr`, `table`, `br`, lists, ...) always break the line. Wrapper blocks
+/// (`p`, `div`, headings) break it too, except at the edges of a table cell: templates wrap
+/// cell content in `<p>`/`<div>` (`<td><p>Pickup</p></td><td><p>14 Mar</p></td>`), and the
+/// row must still come out as `Pickup<TAB>14 Mar`.
 fn apply_tag(w: &mut TextWriter, name: &str, closing: bool) {
     match name {
         "br" => w.hard_break(),
-        "p" | "h1" | "h2" | "h3" | "h4" | "h5" | "h6" | "table" | "hr" | "blockquote" | "ul"
-        | "ol" | "dl" | "pre" | "address" | "center" => w.para_break(),
-        "div" | "tr" | "li" | "dt" | "dd" | "section" | "article" | "header" | "footer" | "nav"
-        | "main" | "aside" | "form" | "fieldset" | "figure" | "figcaption" | "caption"
-        | "legend" | "option" | "body" | "html" => w.line_break(),
+        "table" | "hr" | "blockquote" | "ul" | "ol" | "dl" | "pre" => w.block_break(2, true),
+        "tr" | "li" | "dt" | "dd" | "caption" | "form" | "fieldset" | "legend" | "option"
+        | "body" | "html" => w.block_break(1, true),
+        "p" | "h1" | "h2" | "h3" | "h4" | "h5" | "h6" | "address" | "center" => {
+            w.block_break(2, false)
+        }
+        "div" | "section" | "article" | "header" | "footer" | "nav" | "main" | "aside"
+        | "figure" | "figcaption" => w.block_break(1, false),
         "td" | "th" if !closing => w.cell(),
         _ => {}
     }
@@ -204,6 +212,10 @@ struct TextWriter {
     pending_tab: bool,
     /// Line breaks owed before the next visible character (0, 1 or 2: at most one blank line).
     pending_breaks: u8,
+    /// Some owed break comes from a row-level element, so a following cell may not cancel it.
+    pending_hard: bool,
+    /// A cell was opened and nothing visible has been written in it yet.
+    cell_fresh: bool,
 }
 
 impl TextWriter {
@@ -214,6 +226,8 @@ impl TextWriter {
             pending_space: false,
             pending_tab: false,
             pending_breaks: 0,
+            pending_hard: false,
+            cell_fresh: false,
         }
     }
 
@@ -251,6 +265,7 @@ impl TextWriter {
                 }
             }
             self.pending_breaks = 0;
+            self.pending_hard = false;
             self.line_empty = true;
         } else if !self.line_empty {
             if self.pending_tab {
@@ -266,10 +281,17 @@ impl TextWriter {
         }
         self.out.push(c);
         self.line_empty = false;
+        self.cell_fresh = false;
     }
 
-    fn line_break(&mut self) {
-        self.pending_breaks = self.pending_breaks.max(1);
+    /// A block boundary owing `breaks` line breaks (2 = paragraph). Soft (wrapper) boundaries
+    /// at the start of a cell are ignored; see [`apply_tag`].
+    fn block_break(&mut self, breaks: u8, hard: bool) {
+        if !hard && self.cell_fresh {
+            return;
+        }
+        self.pending_breaks = self.pending_breaks.max(breaks);
+        self.pending_hard |= hard;
     }
 
     /// `<br>`: each one counts, so `<br><br>` leaves a blank line.
@@ -278,14 +300,17 @@ impl TextWriter {
             return;
         }
         self.pending_breaks = (self.pending_breaks + 1).min(2);
+        self.pending_hard = true;
     }
 
-    fn para_break(&mut self) {
-        self.pending_breaks = 2;
-    }
-
+    /// A new `td`/`th`: breaks owed only to the previous cell's wrappers are dropped, so the
+    /// cell continues the row's line.
     fn cell(&mut self) {
+        if !self.pending_hard {
+            self.pending_breaks = 0;
+        }
         self.pending_tab = true;
+        self.cell_fresh = true;
     }
 
     fn finish(mut self) -> String {
@@ -422,6 +447,18 @@ mod tests {
             "Car:   VW Golf\nRef:   AB-12\n\nx"
         );
         assert_eq!(to_text("Total &#128;12 &#x80;3"), "Total €12 €3");
+    }
+
+    #[test]
+    fn wrapped_cell_content_stays_on_the_row() {
+        let html = "<table><tr><td><p style='m:0'>Pickup</p></td>\
+                    <td><div><span>14 Mar 2026</span> 10:00</div></td></tr>\
+                    <tr><td><h3>Driver</h3></td><td><p>Ana</p><p>Silva</p></td></tr></table>\
+                    <div>Footer</div>";
+        assert_eq!(
+            to_text(html),
+            "Pickup\t14 Mar 2026 10:00\nDriver\tAna\n\nSilva\n\nFooter"
+        );
     }
 
     #[test]
