@@ -3,3 +3,4 @@
 
 pub mod amounts;
 pub mod dates;
+pub mod lexicon;
