@@ -511,15 +511,25 @@ fn candidate(
     {
         return None; // glued to a word: a reference, not money ("BK2026")
     }
-    // After: number [ ',-' ] [ ' ' ] [ marker ] [ ')' ]
+    // After: number [ ',-' ] [ ' ' ] [ marker ] [ ')' ], or `(45.00) USD`.
     let mut right = dash_cents(text, num_end).unwrap_or(num_end);
     let mut after = None;
+    let mut closed_early = false;
     if before.is_none() {
-        if let Some((m_end, code, kind)) = marker_after(text, skip_space_fwd(text, right)) {
-            if !gives_way(text, start, num_end, m_end) {
+        let mut at = skip_space_fwd(text, right);
+        let open = text
+            .get(..skip_space_back(text, left))
+            .is_some_and(|h| h.ends_with('('));
+        if open && text.get(right..).is_some_and(|t| t.starts_with(')')) {
+            at = skip_space_fwd(text, right + 1);
+            closed_early = true;
+        }
+        match marker_after(text, at) {
+            Some((m_end, code, kind)) if !gives_way(text, start, num_end, m_end) => {
                 after = Some((code, kind));
                 right = m_end;
             }
+            _ => closed_early = false,
         }
     }
     let (currency, marker) = before.or(after).unwrap_or((None, MarkerKind::None));
@@ -530,12 +540,14 @@ fn candidate(
     if currency == Some("CHF") && text.get(num_end..).is_some_and(|t| t.starts_with('.')) {
         return None;
     }
-    if text.get(right..).is_some_and(|t| t.starts_with(')')) {
+    if closed_early || text.get(right..).is_some_and(|t| t.starts_with(')')) {
         let open = skip_space_back(text, left);
         if text.get(..open).is_some_and(|h| h.ends_with('(')) {
             neg = true;
             left = open - 1;
-            right += 1;
+            if !closed_early {
+                right += 1;
+            }
         }
     }
     Some(Raw {
@@ -659,6 +671,7 @@ mod tests {
             ("€-12.50", -1250, "EUR"),
             ("-€12.50", -1250, "EUR"),
             ("(12.50 EUR)", -1250, "EUR"),
+            ("(45.00) USD", -4500, "USD"),
             ("150 euros", 15_000, "EUR"),
             ("12EUR", 1200, "EUR"),
         ];

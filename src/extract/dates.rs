@@ -3,7 +3,8 @@
 //! Booking e-mails, calendar titles and Stripe descriptions each write dates their own way
 //! ("Sa., 14.03.2026 10:00", "March 14th, 2026 at 10:00 am", "del 14 al 17 de marzo de 2026"),
 //! and new templates appear all the time. So instead of a list of formats, the text is split
-//! into tokens ([`Lexicon::tokenize`]) and a small grammar reads them:
+//! into tokens (numbers, words, punctuation; words looked up in the [`Lexicon`]) and a small
+//! grammar reads them:
 //!
 //! - a date is numeric (`14.03.2026`, `03/14/26`, `2026-03-14`), day-first (`14. März 2026`,
 //!   `14 de marzo de 2026`) or month-first (`Mar 14, 2026`), optionally after a weekday;
@@ -22,7 +23,8 @@ use chrono::{Datelike, Duration, LocalResult, NaiveDate, NaiveTime, Offset, Time
 pub use crate::extract::lexicon::Lexicon;
 use crate::extract::lexicon::{Cat, Tok, TokKind, UNKNOWN};
 
-/// How to read an all-numeric date whose day and month could be swapped (03/04/2026).
+/// How to read an all-numeric date whose day and month could be swapped (03/04/2026). `Ymd`
+/// only changes all-two-digit dates (`26/03/14`); with the year last it reads like `Dmy`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum DateOrder {
     Dmy,
@@ -348,7 +350,9 @@ impl Parser<'_> {
             if let (Some(year), Dm::Known { day, month }) = (a.year, a.dm) {
                 let date = NaiveDate::from_ymd_opt(year, month, day)?;
                 out.push(self.found(a.first, a_end, date, ta));
-                return Some(a_end);
+                // "14.03.2026-17.03.2026": the end is glued to the range sign, so it is taken
+                // here rather than by the scan (which would see a number glued to a number).
+                return Some(self.complete_after(a_end, out).unwrap_or(a_end));
             }
             if let Some(next) = self.range_from_partial(&a, ta, a_end, out) {
                 return Some(next);
@@ -609,6 +613,20 @@ impl Parser<'_> {
     }
 
     // ---- ranges ----
+
+    /// The full date after a range word that follows a full date.
+    fn complete_after(&self, a_end: usize, out: &mut Vec<FoundDate>) -> Option<usize> {
+        let k = self.matches(a_end, Cat::Range)?;
+        let b = self.atom_wd(k, false)?;
+        let (Some(year), Dm::Known { day, month }) = (b.year, b.dm) else {
+            return None;
+        };
+        let date = NaiveDate::from_ymd_opt(year, month, day)?;
+        let tb = self.time_after(b.end);
+        let b_end = tb.map_or(b.end, |t| t.end);
+        out.push(self.found(b.first, b_end, date, tb));
+        Some(b_end)
+    }
 
     /// `14 mars au 17 mars 2026`, `Mar 14 - Mar 17, 2026`, `14.03.–17.03.2026`,
     /// `Mar 14-17, 2026`: a date without year, a range word, then a full date.
@@ -1100,6 +1118,8 @@ Datum: 14.03.2026Uhrzeit: 10:00         => 2026-03-14 - @ 14.03.2026
             "van 14 tot 17 maart 2026",
             "de 14 a 17 de março de 2026",
             "14 March to 17 March 2026",
+            "14.03.2026-17.03.2026",
+            "2026-03-14 – 2026-03-17",
             "14 bis 17. März 2026",
         ] {
             let (a, b) = pair(text);
@@ -1182,27 +1202,6 @@ Datum: 14.03.2026Uhrzeit: 10:00         => 2026-03-14 - @ 14.03.2026
         assert_eq!(found.len(), 1);
         assert_eq!(found[0].time, Some(t(10, 0)));
         assert!(text.is_char_boundary(found[0].start) && text.is_char_boundary(found[0].end));
-    }
-
-    #[test]
-    fn zz_debug() {
-        let Ok(f) = std::env::var("DT") else { return };
-        for line in std::fs::read_to_string(f).unwrap().lines() {
-            let found = find_datetimes(line, DateOrder::Dmy, lex());
-            let v: Vec<String> = found
-                .iter()
-                .map(|f| {
-                    format!(
-                        "[{}] {} {:?} {:?}",
-                        &line[f.start..f.end],
-                        f.date,
-                        f.time,
-                        f.offset
-                    )
-                })
-                .collect();
-            eprintln!("{line}\n    => {}", v.join(" | "));
-        }
     }
 
     /// Random mixes of date pieces, digits and multi-byte characters never panic and always
