@@ -7,6 +7,7 @@ pub mod calendar;
 pub mod config;
 pub mod dates;
 pub mod email;
+pub mod lexicon;
 pub mod stripe;
 pub mod text;
 
