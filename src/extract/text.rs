@@ -598,10 +598,9 @@ fn when_value(w: &mut When, value: &str, ctx: &TextCtx, c: f32) {
 
 fn money(value: &str, ctx: &TextCtx) -> Option<(i64, String)> {
     if let Some(a) = amounts::find_amounts(value).into_iter().next() {
-        return Some((
-            a.minor,
-            a.currency.unwrap_or_else(|| ctx.currency.to_string()),
-        ));
+        if let Some(cur) = a.currency {
+            return Some((a.minor, cur));
+        }
     }
     amounts::parse_amount(value, ctx.currency)
 }
