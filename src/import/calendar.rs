@@ -246,7 +246,7 @@ impl BlockKind {
 }
 
 /// Walks the lines once. A component is closed by its END line, or — when that is missing —
-/// by the next BEGIN:VEVENT, END:VCALENDAR, BEGIN:VCALENDAR or the end of the file, so a
+/// by the next BEGIN:VEVENT / VTIMEZONE / VCALENDAR, END:VCALENDAR or the end of the file, so a
 /// truncated event cannot swallow the ones after it.
 fn scan(lines: &[&str]) -> Layout {
     let mut layout = Layout {
