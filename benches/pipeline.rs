@@ -34,7 +34,11 @@ fn world(root: &Path, bookings: usize) -> PathBuf {
         cfg.mappings = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("mappings");
         let t = Instant::now();
         match support::synth::generate(&cfg, &dir) {
-            Ok(s) => eprintln!("generated {} in {:.1}s: {s}", dir.display(), t.elapsed().as_secs_f64()),
+            Ok(s) => eprintln!(
+                "generated {} in {:.1}s: {s}",
+                dir.display(),
+                t.elapsed().as_secs_f64()
+            ),
             Err(e) => {
                 eprintln!("cannot generate {}: {e}", dir.display());
                 std::process::exit(1);
@@ -57,7 +61,13 @@ fn main() {
         reset_peak();
         let t = Instant::now();
         let out = dir.join("out");
-        let outcome = match recover(&dir.join("recovery.toml"), &Options { out: Some(out), quiet: true }) {
+        let outcome = match recover(
+            &dir.join("recovery.toml"),
+            &Options {
+                out: Some(out),
+                quiet: true,
+            },
+        ) {
             Ok(o) => o,
             Err(e) => {
                 eprintln!("recovery failed: {e}");
@@ -74,7 +84,10 @@ fn main() {
             peak_rss_mib().unwrap_or(f64::NAN)
         );
         for (stage, secs) in &s.timings {
-            println!("  {stage:<16} {secs:>7.2}s  {:>10.0} items/s", items as f64 / secs.max(1e-9));
+            println!(
+                "  {stage:<16} {secs:>7.2}s  {:>10.0} items/s",
+                items as f64 / secs.max(1e-9)
+            );
         }
     }
 }

@@ -293,7 +293,8 @@ pub fn run_from_evidence(
             .or_default() += 1;
     }
     summary.evidence_items = evidence.len();
-    let (evidence, copies) = dedup(evidence);
+    let (mut evidence, copies) = dedup(evidence);
+    extract::drop_shared_contacts(&mut evidence);
     summary.duplicates_merged = copies.iter().map(|c| c - 1).sum();
 
     let mut review: Vec<ReviewRow> = Vec::new();

@@ -40,7 +40,11 @@ fn summary(out: &Path) -> serde_json::Value {
 #[test]
 fn world_of_three_tenants_and_700_bookings() {
     let (dir, r) = recover_world(11, 3, 700);
-    assert!(r.recoverable >= 400, "world is big enough: {}", r.recoverable);
+    assert!(
+        r.recoverable >= 400,
+        "world is big enough: {}",
+        r.recoverable
+    );
     assert!(r.f1 >= 0.995, "F1 {:.4} below 0.995", r.f1);
     assert_eq!(r.pre_gap_recreated, 0, "pre-gap bookings re-created");
     let s = summary(&dir.path().join("out"));
@@ -52,7 +56,18 @@ fn world_of_six_tenants_all_languages() {
     let (_dir, r) = recover_world(5, 6, 900);
     assert!(r.f1 >= 0.995, "F1 {:.4} below 0.995", r.f1);
     assert_eq!(r.pre_gap_recreated, 0);
-    for field in ["pickup_at", "return_at", "vehicle", "total_amount", "pickup_location", "customer_name"] {
-        assert!(r.field(field) >= 0.97, "{field} accuracy {:.4}", r.field(field));
+    for field in [
+        "pickup_at",
+        "return_at",
+        "vehicle",
+        "total_amount",
+        "pickup_location",
+        "customer_name",
+    ] {
+        assert!(
+            r.field(field) >= 0.97,
+            "{field} accuracy {:.4}",
+            r.field(field)
+        );
     }
 }

@@ -114,6 +114,17 @@ pub fn extract(e: &RawEvent, ctx: &Ctx) -> Evidence {
             0.8,
         );
     }
+    let first_word = fs.split(' ').next().unwrap_or("");
+    if ctx
+        .maps
+        .vocab
+        .cancel_words()
+        .iter()
+        .any(|w| w == first_word)
+    {
+        // Outlook and Google prefix cancelled events: "Canceled: …", "Abgesagt: …"
+        f.cancelled = true;
+    }
     if e.status.eq_ignore_ascii_case("CANCELLED") {
         f.cancelled = true;
     }
@@ -164,7 +175,9 @@ pub fn title(summary: &str, tctx: &text::TextCtx, f: &mut Fields) {
             seg.split_whitespace()
                 .filter(|w| {
                     let fw = fold(w);
-                    !vocab.title_words.contains(&fw) && !w.chars().any(|c| c.is_ascii_digit())
+                    !vocab.title_words.contains(&fw)
+                        && !vocab.cancel_words().contains(&fw)
+                        && !w.chars().any(|c| c.is_ascii_digit())
                 })
                 .collect::<Vec<_>>()
                 .join(" ")

@@ -36,6 +36,8 @@ pub enum LabelKind {
     /// "14 Mar 2026 10:00 – 17 Mar 2026 10:00".
     Period,
     AmountPaid,
+    /// "Contact: anna@example.com, Tel. 0172 5781154": e-mail and phone in one value.
+    Contact,
 }
 
 /// The general extractor's vocabulary (`mappings/fields.toml`), normalized with [`fold`].
@@ -210,6 +212,7 @@ pub fn label_kind(name: &str) -> Option<LabelKind> {
         "return" => Some(LabelKind::Return),
         "period" => Some(LabelKind::Period),
         "amount_paid" => Some(LabelKind::AmountPaid),
+        "contact" => Some(LabelKind::Contact),
         other => Field::parse(other).map(LabelKind::Field),
     }
 }
@@ -225,9 +228,18 @@ fn parse_order(s: &str) -> Option<DateOrder> {
 
 const FIELD_NAMES: &str = "booking_ref, customer_name, customer_email, customer_phone, vehicle, \
 pickup_at, return_at, pickup_location, return_location, total_amount, deposit, amount_paid, \
-pickup, return, period";
+pickup, return, period, contact";
 
 impl Vocab {
+    /// Words that say "cancelled" (`Abgesagt:`, `Canceled:` prefixes in calendar titles).
+    pub fn cancel_words(&self) -> &[String] {
+        self.kinds
+            .iter()
+            .find(|(k, _)| *k == Kind::Cancellation)
+            .map(|(_, w)| w.as_slice())
+            .unwrap_or(&[])
+    }
+
     pub fn load(path: &Path) -> Result<Vocab> {
         let text = read(path)?;
         let f: VocabFile = toml::from_str(&text).map_err(|e| toml_error(path, &text, e))?;

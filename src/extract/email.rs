@@ -238,6 +238,7 @@ fn label_name(kind: LabelKind) -> &'static str {
         LabelKind::Return => "return",
         LabelKind::Period => "rental period",
         LabelKind::AmountPaid => "amount paid",
+        LabelKind::Contact => "contact",
     }
 }
 

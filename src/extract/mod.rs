@@ -101,3 +101,60 @@ impl<'a> Ctx<'a> {
             .find(|t| t.stripe_account.as_deref() == Some(account))
     }
 }
+
+/// Contact details seen with many different customers of one tenant are the business's own
+/// (the phone in a mail footer, an info@ address), not a customer's: a phone shared by three or
+/// more different e-mail addresses, or an e-mail shared by three or more different surnames, is
+/// removed from every item. A repeat customer keeps theirs (same e-mail, same name).
+pub fn drop_shared_contacts(items: &mut [crate::evidence::Evidence]) {
+    use crate::evidence::Field;
+    use std::collections::{BTreeMap, BTreeSet};
+    let surname = |e: &crate::evidence::Evidence| {
+        e.fields
+            .customer_name
+            .as_deref()
+            .and_then(|n| text::fold(n).rsplit(' ').next().map(str::to_string))
+    };
+    let mut phone_mails: BTreeMap<(String, String), BTreeSet<String>> = BTreeMap::new();
+    let mut mail_names: BTreeMap<(String, String), BTreeSet<String>> = BTreeMap::new();
+    for e in items.iter() {
+        let t = e.tenant.clone().unwrap_or_default();
+        if let (Some(p), Some(m)) = (&e.fields.customer_phone, &e.fields.customer_email) {
+            phone_mails
+                .entry((t.clone(), text::phone_digits(p)))
+                .or_default()
+                .insert(m.clone());
+        }
+        if let (Some(m), Some(s)) = (&e.fields.customer_email, surname(e)) {
+            mail_names.entry((t, m.clone())).or_default().insert(s);
+        }
+    }
+    let shared_phones: BTreeSet<&(String, String)> = phone_mails
+        .iter()
+        .filter(|(_, v)| v.len() >= 3)
+        .map(|(k, _)| k)
+        .collect();
+    let shared_mails: BTreeSet<&(String, String)> = mail_names
+        .iter()
+        .filter(|(_, v)| v.len() >= 3)
+        .map(|(k, _)| k)
+        .collect();
+    if shared_phones.is_empty() && shared_mails.is_empty() {
+        return;
+    }
+    for e in items.iter_mut() {
+        let t = e.tenant.clone().unwrap_or_default();
+        if let Some(p) = &e.fields.customer_phone {
+            if shared_phones.contains(&(t.clone(), text::phone_digits(p))) {
+                e.fields.customer_phone = None;
+                e.fields.conf[Field::CustomerPhone as usize] = 0.0;
+            }
+        }
+        if let Some(m) = &e.fields.customer_email {
+            if shared_mails.contains(&(t, m.clone())) {
+                e.fields.customer_email = None;
+                e.fields.conf[Field::CustomerEmail as usize] = 0.0;
+            }
+        }
+    }
+}

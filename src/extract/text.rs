@@ -116,6 +116,26 @@ fn intl_phone_re() -> &'static Regex {
     R.get_or_init(|| Regex::new(r"(?:\+|\b00)\d[\d \-/().]{7,}\d").expect("static regex"))
 }
 
+/// A phone number right after a phone word anywhere in a line ("…, Tel. 0172 5781154").
+fn phone_after_word_re() -> &'static Regex {
+    static R: OnceLock<Regex> = OnceLock::new();
+    R.get_or_init(|| {
+        Regex::new(r"(?i)\b(?:tel|phone|telefon|telephone|téléphone|teléfono|telefono|mobil|mobile|handy|móvil|movil|cell|portable)\b\.?:?\s*(\+?\(?\d[\d \-/().]{5,}\d)")
+            .expect("static regex")
+    })
+}
+
+/// The text above a signature delimiter (`-- ` on its own line): the footer holds the
+/// business's own phone and address, never the customer's.
+pub fn without_signature(text: &str) -> &str {
+    for delim in ["\n-- \n", "\n--\n", "\n-- \r\n"] {
+        if let Some(i) = text.find(delim) {
+            return &text[..i];
+        }
+    }
+    text
+}
+
 pub fn find_email(s: &str) -> Option<String> {
     email_re()
         .find(s)
@@ -222,7 +242,7 @@ pub fn find_vehicle(s: &str, vocab: &Vocab) -> Option<(usize, usize)> {
                     let w = words[j].1;
                     let prev_end = words[j - 1].0 + words[j - 1].1.len();
                     let gap = &s[prev_end..words[j].0];
-                    if !gap.chars().all(|c| c == ' ') {
+                    if !gap.chars().all(|c| c == ' ' || c == '-') {
                         break;
                     }
                     let fw = &folded[j];
@@ -250,8 +270,9 @@ fn word_spans(s: &str) -> Vec<(usize, &str)> {
     let mut out = Vec::new();
     let mut start: Option<usize> = None;
     for (i, c) in s.char_indices() {
-        let inside =
-            c.is_alphanumeric() || ((c == '-' || c == '.' || c == '\'') && start.is_some());
+        // `-` separates (Mercedes-Benz → Mercedes, Benz) so that makes written with or
+        // without a hyphen match; `.` and `'` stay inside (ID.4, O'Brien)
+        let inside = c.is_alphanumeric() || ((c == '.' || c == '\'') && start.is_some());
         match (inside, start) {
             (true, None) => start = Some(i),
             (false, Some(st)) => {
@@ -276,18 +297,18 @@ pub fn clean_vehicle(v: &str, vocab: &Vocab) -> Option<String> {
         .unwrap_or("")
         .trim()
         .to_string();
-    let f = fold(&v);
-    for noise in &vocab.vehicle_noise {
-        if let Some(pos) = f.find(noise.as_str()) {
-            // folded and original differ in length; cut by word count instead
-            let keep = f[..pos].split_whitespace().count();
-            v = v
-                .split_whitespace()
-                .take(keep)
-                .collect::<Vec<_>>()
-                .join(" ");
-            break;
-        }
+    // cut at the first word where a noise phrase ("or similar", "oder ähnlich") starts
+    let words: Vec<&str> = v.split_whitespace().collect();
+    let folded: Vec<String> = words.iter().map(|w| fold(w)).collect();
+    let cut = (0..words.len()).find(|&i| {
+        let rest = folded[i..].join(" ");
+        vocab
+            .vehicle_noise
+            .iter()
+            .any(|n| rest == *n || rest.starts_with(&format!("{n} ")))
+    });
+    if let Some(i) = cut {
+        v = words[..i].join(" ");
     }
     let v = v
         .trim()
@@ -387,6 +408,7 @@ fn lookup_label(vocab: &Vocab, folded: &str) -> Option<LabelKind> {
 /// Reads labelled lines, then sentences, into `out`. Values already present with a higher
 /// confidence are kept.
 pub fn extract_labels(text: &str, ctx: &TextCtx, out: &mut Fields) {
+    let text = without_signature(text);
     let mut pending = Pending::default();
     let mut carry: Option<(LabelKind, bool)> = None;
     for raw in text.lines() {
@@ -528,6 +550,15 @@ fn apply(
                 out.currency.get_or_insert(cur);
             }
         }
+        LabelKind::Contact => {
+            if let Some(e) = find_email(value) {
+                put(&mut out.customer_email, conf, Field::CustomerEmail, e, c);
+            }
+            let without_mail = email_re().replace_all(value, " ");
+            if let Some(ph) = find_phone(&without_mail) {
+                put(&mut out.customer_phone, conf, Field::CustomerPhone, ph, c);
+            }
+        }
         LabelKind::Field(Field::PickupAt) => when_value(&mut p.pickup, value, ctx, c),
         LabelKind::Field(Field::ReturnAt) => when_value(&mut p.ret, value, ctx, c),
         LabelKind::Pickup | LabelKind::Return => {
@@ -634,6 +665,7 @@ fn finish(p: &mut Pending, ctx: &TextCtx, out: &mut Fields) {
 /// Last resort for text no label matched: ref-shaped tokens, the first foreign e-mail address,
 /// an international phone number, the name after a greeting, the first two date-times.
 pub fn extract_fallback(subject: &str, text: &str, ctx: &TextCtx, out: &mut Fields) {
+    let text = without_signature(text);
     let c = CONF_FALLBACK;
     if out.booking_ref.is_none() {
         if let Some(r) = ref_tokens(subject)
@@ -662,6 +694,17 @@ pub fn extract_fallback(subject: &str, text: &str, ctx: &TextCtx, out: &mut Fiel
                 &mut out.conf,
                 Field::CustomerEmail,
                 e,
+                c,
+            );
+        }
+    }
+    if out.customer_phone.is_none() {
+        if let Some(m) = phone_after_word_re().captures(text).and_then(|c| c.get(1)) {
+            put(
+                &mut out.customer_phone,
+                &mut out.conf,
+                Field::CustomerPhone,
+                m.as_str().trim().to_string(),
                 c,
             );
         }

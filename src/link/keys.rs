@@ -139,6 +139,14 @@ impl Keys {
         if let (Some(s), Some(d)) = (self.surname(), self.pday) {
             out.push((format!("n\u{1f}{t}\u{1f}{s}\u{1f}{d}"), false));
         }
+        if self.name.len() >= 2 {
+            let mut full = self.name.clone();
+            full.sort();
+            out.push((format!("f\u{1f}{t}\u{1f}{}", full.join(" ")), false));
+        }
+        if let (Some(s), Some(d)) = (self.surname(), self.oday) {
+            out.push((format!("o\u{1f}{t}\u{1f}{s}\u{1f}{d}"), false));
+        }
         if let (Some(v), Some(d)) = (&self.vehicle, self.pday) {
             let vk: String = v.split(' ').take(2).collect::<Vec<_>>().join(" ");
             out.push((format!("v\u{1f}{t}\u{1f}{vk}\u{1f}{d}"), false));

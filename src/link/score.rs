@@ -58,6 +58,10 @@ pub fn pair(a: &Keys, b: &Keys, vocab: &Vocab) -> f32 {
     if a.amounts.iter().any(|x| b.amounts.contains(x)) {
         s += 2.0;
     }
+    // booked the same day (deposit charge, confirmation mail, calendar entry created)
+    if a.oday.is_some() && a.oday == b.oday {
+        s += 1.0;
+    }
     s
 }
 

@@ -154,13 +154,7 @@ pub fn rebuild(items: &[&Evidence], plan: &Plan, weakest_link: Option<f32>) -> O
         Rule::MostTrusted,
         prov
     );
-    let customer_name = pick!(
-        items,
-        customer_name,
-        Field::CustomerName,
-        Rule::MostTrusted,
-        prov
-    );
+    let customer_name = pick_name(items, &mut prov);
     let customer_email = pick!(
         items,
         customer_email,
@@ -283,6 +277,36 @@ pub fn rebuild(items: &[&Evidence], plan: &Plan, weakest_link: Option<f32>) -> O
         sources,
         provenance,
         field_confidence,
+    })
+}
+
+/// Names: the most trusted, but a full name beats a bare surname or initial of similar trust
+/// ("Brigitte Hoffmann" from a charge over "Hoffmann" from a calendar title).
+fn pick_name(items: &[&Evidence], prov: &mut Vec<(Field, String, f32)>) -> Option<String> {
+    let cands: Vec<Cand<String>> = items
+        .iter()
+        .filter_map(|e| {
+            e.fields.customer_name.clone().map(|v| {
+                let words = v
+                    .split_whitespace()
+                    .filter(|w| w.trim_end_matches('.').chars().count() > 1)
+                    .count();
+                Cand {
+                    conf: weight(e, Field::CustomerName) + 0.1 * words.min(3) as f32,
+                    value: v,
+                    ev: e,
+                    day_only: false,
+                }
+            })
+        })
+        .collect();
+    choose(cands, Rule::MostTrusted).map(|c| {
+        prov.push((
+            Field::CustomerName,
+            c.ev.id.clone(),
+            (c.conf - 0.2).clamp(0.0, 1.0),
+        ));
+        c.value
     })
 }
 

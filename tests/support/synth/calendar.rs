@@ -80,17 +80,35 @@ fn vtimezone(t: &Tenant, st: Style) -> Vec<String> {
     let (std_off, dst_off, std_name, dst_name, dst_rule, std_rule, dst_start, std_start) =
         match t.tz_name {
             "America/New_York" => (
-                "-0500", "-0400", "EST", "EDT", "BYMONTH=3;BYDAY=2SU", "BYMONTH=11;BYDAY=1SU",
-                "19700308T020000", "19701101T020000",
+                "-0500",
+                "-0400",
+                "EST",
+                "EDT",
+                "BYMONTH=3;BYDAY=2SU",
+                "BYMONTH=11;BYDAY=1SU",
+                "19700308T020000",
+                "19701101T020000",
             ),
             "Europe/London" => (
-                "+0000", "+0100", "GMT", "BST", "BYMONTH=3;BYDAY=-1SU", "BYMONTH=10;BYDAY=-1SU",
-                "19700329T010000", "19701025T020000",
+                "+0000",
+                "+0100",
+                "GMT",
+                "BST",
+                "BYMONTH=3;BYDAY=-1SU",
+                "BYMONTH=10;BYDAY=-1SU",
+                "19700329T010000",
+                "19701025T020000",
             ),
             "Asia/Tokyo" => ("+0900", "", "JST", "", "", "", "", "19700101T000000"),
             _ => (
-                "+0100", "+0200", "CET", "CEST", "BYMONTH=3;BYDAY=-1SU", "BYMONTH=10;BYDAY=-1SU",
-                "19700329T020000", "19701025T030000",
+                "+0100",
+                "+0200",
+                "CET",
+                "CEST",
+                "BYMONTH=3;BYDAY=-1SU",
+                "BYMONTH=10;BYDAY=-1SU",
+                "19700329T020000",
+                "19701025T030000",
             ),
         };
     let mut v = vec!["BEGIN:VTIMEZONE".to_string()];
@@ -272,7 +290,11 @@ fn event_lines(t: &Tenant, st: Style, e: &Ev, stamp: i64) -> Vec<String> {
             v.push(format!("SEQUENCE:{}", e.sequence));
             v.push(format!(
                 "STATUS:{}",
-                if e.cancelled { "CANCELLED" } else { "CONFIRMED" }
+                if e.cancelled {
+                    "CANCELLED"
+                } else {
+                    "CONFIRMED"
+                }
             ));
             v.push(format!("SUMMARY:{}", esc(&e.summary)));
             v.push("TRANSP:OPAQUE".into());
@@ -407,15 +429,31 @@ fn words(t: &Tenant) -> (&'static str, &'static str, &'static str, &'static str)
     // (staff meeting, inspection, tyre change, car wash)
     match t.profile {
         Profile::Alpen => ("Teambesprechung", "TÜV/HU", "Reifenwechsel", "Aufbereitung"),
-        Profile::Riviera => ("Réunion d'équipe", "Contrôle technique", "Changement pneus", "Lavage"),
-        Profile::Sol => ("Reunión de equipo", "ITV", "Cambio de neumáticos", "Limpieza"),
+        Profile::Riviera => (
+            "Réunion d'équipe",
+            "Contrôle technique",
+            "Changement pneus",
+            "Lavage",
+        ),
+        Profile::Sol => (
+            "Reunión de equipo",
+            "ITV",
+            "Cambio de neumáticos",
+            "Limpieza",
+        ),
         Profile::Thames => ("Weekly ops call", "MOT", "Tyre change", "Valet"),
         _ => ("Staff meeting", "Inspection", "Tire rotation", "Car wash"),
     }
 }
 
 /// Recurring meeting, maintenance (timed at a branch, or all-day) and a broken event.
-fn noise_events(w: &World, t: &Tenant, st: Style, n_bookings: usize, ledger: &mut Ledger) -> Vec<(i64, Vec<String>)> {
+fn noise_events(
+    w: &World,
+    t: &Tenant,
+    st: Style,
+    n_bookings: usize,
+    ledger: &mut Ledger,
+) -> Vec<(i64, Vec<String>)> {
     let mut rng = Rng::new(mix(w.seed, 0xCA1E + t.idx as u64));
     let stamp = w.t1 + 2 * HOUR;
     let (meeting, inspection, tyres, wash) = words(t);
@@ -445,7 +483,12 @@ fn noise_events(w: &World, t: &Tenant, st: Style, n_bookings: usize, ledger: &mu
     for _ in 0..n {
         let at = w.t0 + rng.range(0, span);
         let car = t.data.fleet[rng.index(t.data.fleet.len())].name;
-        let plate = format!("{}-{} {}", rng.chars(1, b"MBRGS"), rng.chars(2, b"ABCDEFGHKLMNPRSTUVWXYZ"), rng.range(100, 9999));
+        let plate = format!(
+            "{}-{} {}",
+            rng.chars(1, b"MBRGS"),
+            rng.chars(2, b"ABCDEFGHKLMNPRSTUVWXYZ"),
+            rng.range(100, 9999)
+        );
         let uid = noise_uid(&mut rng, t, st);
         ledger.noise.push(format!("calendar:{uid}"));
         let created = at - rng.range(DAY, 20 * DAY);
@@ -454,7 +497,10 @@ fn noise_events(w: &World, t: &Tenant, st: Style, n_bookings: usize, ledger: &mu
             Ev {
                 uid,
                 start: format!("DTSTART;VALUE=DATE:{}", fmt::ical_date(day)),
-                end: format!("DTEND;VALUE=DATE:{}", fmt::ical_date(day + Duration::days(1))),
+                end: format!(
+                    "DTEND;VALUE=DATE:{}",
+                    fmt::ical_date(day + Duration::days(1))
+                ),
                 created,
                 last_modified: created,
                 sequence: 0,
@@ -489,7 +535,12 @@ fn noise_events(w: &World, t: &Tenant, st: Style, n_bookings: usize, ledger: &mu
     let car = t.data.fleet[0].name;
     let mut lines = vec![
         "BEGIN:VEVENT".to_string(),
-        format!("DTSTART;TZID={}:2026-0{}-1{}T1O:00", t.tz_name, rng.range(3, 5), rng.range(0, 9)),
+        format!(
+            "DTSTART;TZID={}:2026-0{}-1{}T1O:00",
+            t.tz_name,
+            rng.range(3, 5),
+            rng.range(0, 9)
+        ),
         format!("DTSTAMP:{}", fmt::ical_utc(stamp)),
         format!("UID:{uid}"),
         format!("SUMMARY:{car} ??? Rückruf"),
@@ -566,7 +617,10 @@ mod tests {
         assert_eq!(unfolded.trim_end(), line);
         let mut raw = Vec::new();
         fold(&line, true, &mut raw);
-        assert!(String::from_utf8(raw.clone()).is_err(), "split inside a character");
+        assert!(
+            String::from_utf8(raw.clone()).is_err(),
+            "split inside a character"
+        );
         let unfolded: Vec<u8> = {
             let mut v = Vec::new();
             let mut i = 0;

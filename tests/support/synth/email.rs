@@ -36,11 +36,20 @@ enum Dest {
 enum What {
     Booking(Kind),
     Receipt(usize),
-    Forward { of: Kind, of_at: i64, staff: usize },
+    Forward {
+        of: Kind,
+        of_at: i64,
+        staff: usize,
+    },
     Newsletter,
     PasswordReset,
-    Bounce { of_subject: String },
-    AutoReply { of_msgid: String, of_subject: String },
+    Bounce {
+        of_subject: String,
+    },
+    AutoReply {
+        of_msgid: String,
+        of_subject: String,
+    },
 }
 
 #[derive(Debug, Clone)]
@@ -90,8 +99,16 @@ fn platform_msgid(rng: &mut Rng, t: &Tenant, at: i64) -> String {
             rng.chars(12, HEX_LOWER),
             t.domain
         ),
-        Profile::Sol => format!("{}.{}@mail.{}", rng.chars(16, HEX_LOWER), rng.digits(5), t.domain),
-        Profile::Thames => format!("rc.{}.{at}@mail.rentcloud.example", rng.chars(20, HEX_LOWER)),
+        Profile::Sol => format!(
+            "{}.{}@mail.{}",
+            rng.chars(16, HEX_LOWER),
+            rng.digits(5),
+            t.domain
+        ),
+        Profile::Thames => format!(
+            "rc.{}.{at}@mail.rentcloud.example",
+            rng.chars(20, HEX_LOWER)
+        ),
         Profile::Sakura => format!(
             "{}.{}.booking@{}",
             d.format("%Y%m%d%H%M%S"),
@@ -204,7 +221,12 @@ fn rows_text(rows: &[(String, String)]) -> String {
 
 /// Rows with the values aligned in a column.
 fn rows_aligned(rows: &[(String, String)], indent: &str, sep: &str) -> String {
-    let w = rows.iter().map(|(l, _)| l.chars().count()).max().unwrap_or(0) + 1;
+    let w = rows
+        .iter()
+        .map(|(l, _)| l.chars().count())
+        .max()
+        .unwrap_or(0)
+        + 1;
     rows.iter()
         .map(|(l, v)| {
             let pad = w - l.chars().count();
@@ -218,7 +240,13 @@ fn row(l: &str, v: impl Into<String>) -> (String, String) {
 }
 
 /// An HTML mail with a table of label/value cells, like transactional-mail builders make.
-fn html_table_mail(brand: &str, title: &str, intro: &str, rows: &[(String, String)], footer: &str) -> String {
+fn html_table_mail(
+    brand: &str,
+    title: &str,
+    intro: &str,
+    rows: &[(String, String)],
+    footer: &str,
+) -> String {
     let mut h = String::with_capacity(2048);
     h.push_str("<!DOCTYPE html>\n<html><head><meta http-equiv=\"Content-Type\" content=\"text/html; charset=utf-8\">\n");
     h.push_str(&format!("<title>{}</title></head>\n", html_escape(title)));
@@ -424,7 +452,10 @@ fn liberty(c: &mut Ctx) -> Content {
             (
                 format!("Reservation {} cancelled", c.r()),
                 "Your reservation has been cancelled".to_string(),
-                format!("Hi {}, as requested we have cancelled your reservation.", b.cust.first),
+                format!(
+                    "Hi {}, as requested we have cancelled your reservation.",
+                    b.cust.first
+                ),
                 rows,
             )
         }
@@ -530,9 +561,11 @@ fn text_to_html_paragraphs(text: &str) -> String {
             continue;
         }
         match line.split_once(": ") {
-            Some((l, v)) if l.chars().count() < 40 => {
-                h.push_str(&format!("<b>{}:</b>&nbsp;{}<br>\n", html_escape(l), html_escape(v)))
-            }
+            Some((l, v)) if l.chars().count() < 40 => h.push_str(&format!(
+                "<b>{}:</b>&nbsp;{}<br>\n",
+                html_escape(l),
+                html_escape(v)
+            )),
             _ => h.push_str(&format!("{}<br>\n", html_escape(line))),
         }
     }
@@ -787,7 +820,10 @@ fn sakura(c: &mut Ctx) -> Content {
                 row("Amount", c.m(ch.map(|x| x.amount).unwrap_or(c.st.total))),
                 row(
                     "Date",
-                    fmt::jp_date(&fmt::local(c.t.tz, ch.map(|x| x.created).unwrap_or(b.booked_at))),
+                    fmt::jp_date(&fmt::local(
+                        c.t.tz,
+                        ch.map(|x| x.created).unwrap_or(b.booked_at),
+                    )),
                 ),
                 row(
                     "Card",
@@ -797,7 +833,11 @@ fn sakura(c: &mut Ctx) -> Content {
             if c.rng.chance(500) {
                 rows.push(row("Reservation No.", c.r()));
             }
-            (format!("[{}] Payment receipt", c.t.brand), "Payment receipt", rows)
+            (
+                format!("[{}] Payment receipt", c.t.brand),
+                "Payment receipt",
+                rows,
+            )
         }
     };
     let text = format!(
@@ -808,9 +848,16 @@ fn sakura(c: &mut Ctx) -> Content {
     let mut html = String::from("<html><body>\n");
     html.push_str(&format!("<p>Dear {},</p>\n<p>{title}</p>\n<table border=\"1\" cellspacing=\"0\" cellpadding=\"6\">\n", html_escape(&c.full())));
     for (l, v) in &rows {
-        html.push_str(&format!("<tr><th align=\"left\">{}</th><td>{}</td></tr>\n", html_escape(l), html_escape(v)));
+        html.push_str(&format!(
+            "<tr><th align=\"left\">{}</th><td>{}</td></tr>\n",
+            html_escape(l),
+            html_escape(v)
+        ));
     }
-    html.push_str(&format!("</table>\n<p>{}</p>\n</body></html>\n", html_escape(&foot).replace('\n', "<br>")));
+    html.push_str(&format!(
+        "</table>\n<p>{}</p>\n</body></html>\n",
+        html_escape(&foot).replace('\n', "<br>")
+    ));
     Content {
         subject,
         text,
@@ -848,13 +895,21 @@ fn choose_enc(rng: &mut Rng, t: &Tenant) -> Enc {
             Enc {
                 charset,
                 cte,
-                money: if charset.has_euro() { Money::De } else { Money::DeCode },
+                money: if charset.has_euro() {
+                    Money::De
+                } else {
+                    Money::DeCode
+                },
                 b_subject: false,
             }
         }
         Profile::Liberty => Enc {
             charset: Charset::Utf8,
-            cte: if rng.chance(600) { Cte::Base64 } else { Cte::QuotedPrintable },
+            cte: if rng.chance(600) {
+                Cte::Base64
+            } else {
+                Cte::QuotedPrintable
+            },
             money: Money::Us,
             b_subject: false,
         },
@@ -867,7 +922,11 @@ fn choose_enc(rng: &mut Rng, t: &Tenant) -> Enc {
             Enc {
                 charset,
                 cte,
-                money: if charset.has_euro() { Money::Fr } else { Money::FrCode },
+                money: if charset.has_euro() {
+                    Money::Fr
+                } else {
+                    Money::FrCode
+                },
                 b_subject: false,
             }
         }
@@ -879,14 +938,22 @@ fn choose_enc(rng: &mut Rng, t: &Tenant) -> Enc {
         },
         Profile::Thames => Enc {
             charset: Charset::Utf8,
-            cte: if rng.chance(600) { Cte::EightBit } else { Cte::QuotedPrintable },
+            cte: if rng.chance(600) {
+                Cte::EightBit
+            } else {
+                Cte::QuotedPrintable
+            },
             money: Money::Gb,
             b_subject: false,
         },
         Profile::Sakura => Enc {
             charset: Charset::Utf8,
             cte: Cte::QuotedPrintable,
-            money: if rng.chance(700) { Money::Jp } else { Money::JpCode },
+            money: if rng.chance(700) {
+                Money::Jp
+            } else {
+                Money::JpCode
+            },
             b_subject: false,
         },
     }
@@ -953,7 +1020,15 @@ fn received(rng: &mut Rng, from_host: &str, to_addr: &str, date: &str) -> String
     )
 }
 
-fn booking_ctx<'a>(w: &'a World, bi: usize, kind: Kind, at: i64, charge: Option<usize>, money: Money, rng: Rng) -> Ctx<'a> {
+fn booking_ctx<'a>(
+    w: &'a World,
+    bi: usize,
+    kind: Kind,
+    at: i64,
+    charge: Option<usize>,
+    money: Money,
+    rng: Rng,
+) -> Ctx<'a> {
     let b = &w.bookings[bi];
     Ctx {
         t: &w.tenants[b.tenant],
@@ -985,18 +1060,33 @@ fn render_booking(w: &World, s: &Spec, kind: Kind, charge: Option<usize>) -> Vec
     };
     let mut headers = vec![
         ("Return-Path".to_string(), format!("<{saddr}>")),
-        ("Received".to_string(), received(&mut rng, &from_host, &b.cust.email, &date)),
+        (
+            "Received".to_string(),
+            received(&mut rng, &from_host, &b.cust.email, &date),
+        ),
         ("Date".to_string(), date),
-        ("From".to_string(), mime::address(&sname, &saddr, enc.charset)),
-        ("To".to_string(), mime::address(&b.cust.full(), &b.cust.email, enc.charset)),
-        ("Subject".to_string(), mime::header_words(&c.subject, enc.charset, enc.b_subject)),
+        (
+            "From".to_string(),
+            mime::address(&sname, &saddr, enc.charset),
+        ),
+        (
+            "To".to_string(),
+            mime::address(&b.cust.full(), &b.cust.email, enc.charset),
+        ),
+        (
+            "Subject".to_string(),
+            mime::header_words(&c.subject, enc.charset, enc.b_subject),
+        ),
         ("Message-ID".to_string(), format!("<{}>", s.msgid)),
     ];
     match t.profile {
         Profile::Alpen => headers.push(("X-Mailer".into(), "AlpenBooking 3.2".into())),
         Profile::Liberty => {
             headers.push(("Reply-To".into(), format!("help@{}", t.domain)));
-            headers.push(("Feedback-ID".into(), "1.us-east-1.booking:transactional".into()));
+            headers.push((
+                "Feedback-ID".into(),
+                "1.us-east-1.booking:transactional".into(),
+            ));
         }
         Profile::Thames => {
             headers.push(("Reply-To".into(), format!("bookings@{}", t.domain)));
@@ -1072,20 +1162,35 @@ fn render_forward(w: &World, s: &Spec, of: Kind, of_at: i64, staff: usize) -> Ve
     let quoted: String = orig
         .text
         .lines()
-        .map(|l| if l.is_empty() { ">\n".to_string() } else { format!("> {l}\n") })
+        .map(|l| {
+            if l.is_empty() {
+                ">\n".to_string()
+            } else {
+                format!("> {l}\n")
+            }
+        })
         .collect();
     let text = format!("{intro}{head}{quoted}");
     let date = fmt::rfc2822(&fmt::local(t.tz, s.at));
     let headers = vec![
         ("Date".to_string(), date),
-        ("From".to_string(), mime::address(&me_name, &me_addr, Charset::Utf8)),
-        ("To".to_string(), mime::address(&col_name, &col_addr, Charset::Utf8)),
+        (
+            "From".to_string(),
+            mime::address(&me_name, &me_addr, Charset::Utf8),
+        ),
+        (
+            "To".to_string(),
+            mime::address(&col_name, &col_addr, Charset::Utf8),
+        ),
         (
             "Subject".to_string(),
             mime::header_words(&format!("{prefix}{}", orig.subject), Charset::Utf8, false),
         ),
         ("Message-ID".to_string(), format!("<{}>", s.msgid)),
-        ("Thread-Topic".to_string(), mime::header_words(&orig.subject, Charset::Utf8, false)),
+        (
+            "Thread-Topic".to_string(),
+            mime::header_words(&orig.subject, Charset::Utf8, false),
+        ),
         ("Content-Language".to_string(), lang.to_string()),
     ];
     mime::render(&Mail {
@@ -1154,16 +1259,30 @@ fn render_noise(w: &World, s: &Spec) -> Vec<u8> {
             let html = text_to_html_paragraphs(&text);
             let headers = vec![
                 ("Date".to_string(), date),
-                ("From".to_string(), format!("{} <news@{}>", t.brand, t.domain)),
+                (
+                    "From".to_string(),
+                    format!("{} <news@{}>", t.brand, t.domain),
+                ),
                 ("To".to_string(), "undisclosed-recipients:;".to_string()),
-                ("Subject".to_string(), mime::header_words(&subject, Charset::Utf8, true)),
+                (
+                    "Subject".to_string(),
+                    mime::header_words(&subject, Charset::Utf8, true),
+                ),
                 mid,
                 ("List-Id".to_string(), format!("<newsletter.{}>", t.domain)),
                 (
                     "List-Unsubscribe".to_string(),
-                    format!("<https://{}/u/{}>, <mailto:unsubscribe@{}>", t.domain, rng.chars(16, BASE62), t.domain),
+                    format!(
+                        "<https://{}/u/{}>, <mailto:unsubscribe@{}>",
+                        t.domain,
+                        rng.chars(16, BASE62),
+                        t.domain
+                    ),
                 ),
-                ("List-Unsubscribe-Post".to_string(), "List-Unsubscribe=One-Click".to_string()),
+                (
+                    "List-Unsubscribe-Post".to_string(),
+                    "List-Unsubscribe=One-Click".to_string(),
+                ),
                 ("Precedence".to_string(), "bulk".to_string()),
             ];
             mime::render(&Mail {
@@ -1173,8 +1292,18 @@ fn render_noise(w: &World, s: &Spec) -> Vec<u8> {
                     params: "",
                     boundary: format!("=_nl_{}", rng.chars(20, BASE62)),
                     parts: vec![
-                        Part::Text { subtype: "plain", charset: Charset::Utf8, cte: Cte::QuotedPrintable, text },
-                        Part::Text { subtype: "html", charset: Charset::Utf8, cte: Cte::Base64, text: html },
+                        Part::Text {
+                            subtype: "plain",
+                            charset: Charset::Utf8,
+                            cte: Cte::QuotedPrintable,
+                            text,
+                        },
+                        Part::Text {
+                            subtype: "html",
+                            charset: Charset::Utf8,
+                            cte: Cte::Base64,
+                            text: html,
+                        },
                     ],
                 },
             })
@@ -1189,13 +1318,24 @@ fn render_noise(w: &World, s: &Spec) -> Vec<u8> {
             mime::render(&Mail {
                 headers: vec![
                     ("Date".to_string(), date),
-                    ("From".to_string(), "RentCloud <no-reply@rentcloud.example>".to_string()),
+                    (
+                        "From".to_string(),
+                        "RentCloud <no-reply@rentcloud.example>".to_string(),
+                    ),
                     ("To".to_string(), staff_addr.clone()),
-                    ("Subject".to_string(), "Reset your RentCloud password".to_string()),
+                    (
+                        "Subject".to_string(),
+                        "Reset your RentCloud password".to_string(),
+                    ),
                     mid,
                     ("Auto-Submitted".to_string(), "auto-generated".to_string()),
                 ],
-                body: Part::Text { subtype: "plain", charset: Charset::Utf8, cte: Cte::QuotedPrintable, text },
+                body: Part::Text {
+                    subtype: "plain",
+                    charset: Charset::Utf8,
+                    cte: Cte::QuotedPrintable,
+                    text,
+                },
             })
         }
         What::Bounce { of_subject } => {
@@ -1252,7 +1392,10 @@ fn render_noise(w: &World, s: &Spec) -> Vec<u8> {
                 },
             })
         }
-        What::AutoReply { of_msgid, of_subject } => {
+        What::AutoReply {
+            of_msgid,
+            of_subject,
+        } => {
             let b = &w.bookings[s.booking.unwrap_or(0)];
             let back = fmt::local(t.tz, s.at + rng.range(3, 15) * DAY);
             let (prefix, text) = match b.cust.country {
@@ -1276,9 +1419,15 @@ fn render_noise(w: &World, s: &Spec) -> Vec<u8> {
             mime::render(&Mail {
                 headers: vec![
                     ("Date".to_string(), date),
-                    ("From".to_string(), mime::address(&b.cust.full(), &b.cust.email, Charset::Utf8)),
+                    (
+                        "From".to_string(),
+                        mime::address(&b.cust.full(), &b.cust.email, Charset::Utf8),
+                    ),
                     ("To".to_string(), saddr.clone()),
-                    ("Subject".to_string(), mime::header_words(&format!("{prefix}{of_subject}"), Charset::Utf8, false)),
+                    (
+                        "Subject".to_string(),
+                        mime::header_words(&format!("{prefix}{of_subject}"), Charset::Utf8, false),
+                    ),
                     mid,
                     ("In-Reply-To".to_string(), format!("<{of_msgid}>")),
                     ("References".to_string(), format!("<{of_msgid}>")),
@@ -1286,7 +1435,12 @@ fn render_noise(w: &World, s: &Spec) -> Vec<u8> {
                     ("X-Autoreply".to_string(), "yes".to_string()),
                     ("X-Auto-Response-Suppress".to_string(), "All".to_string()),
                 ],
-                body: Part::Text { subtype: "plain", charset: Charset::Utf8, cte: Cte::QuotedPrintable, text },
+                body: Part::Text {
+                    subtype: "plain",
+                    charset: Charset::Utf8,
+                    cte: Cte::QuotedPrintable,
+                    text,
+                },
             })
         }
         _ => Vec::new(),
@@ -1351,14 +1505,21 @@ fn plan(w: &World, ledger: &mut Ledger) -> Vec<Spec> {
             if b.f.forward {
                 let fwd_at = conf_at + rng.range(600, 2 * DAY);
                 if fwd_at <= t1 {
-                    let outlook = matches!(t.profile, Profile::Alpen | Profile::Riviera | Profile::Thames);
+                    let outlook = matches!(
+                        t.profile,
+                        Profile::Alpen | Profile::Riviera | Profile::Thames
+                    );
                     let f = Spec {
                         at: fwd_at,
                         ord: 0,
                         dest: Dest::Eml,
                         tenant: t.idx,
                         booking: Some(bi),
-                        what: What::Forward { of: Kind::Confirmation, of_at: conf_at, staff: rng.index(2) },
+                        what: What::Forward {
+                            of: Kind::Confirmation,
+                            of_at: conf_at,
+                            staff: rng.index(2),
+                        },
                         msgid: personal_msgid(&mut rng, outlook),
                     };
                     ledger.add(bi, format!("email:{}", f.msgid), true);
@@ -1407,16 +1568,31 @@ fn plan(w: &World, ledger: &mut Ledger) -> Vec<Spec> {
         let dest = dest_of(t);
         let n_conf = confirmed[t.idx].len();
         let span = (t1 - w.t0).max(1);
-        let mut noise = |specs: &mut Vec<Spec>, rng: &mut Rng, at: i64, booking: Option<usize>, what: What, outlook: bool| {
+        let mut noise = |specs: &mut Vec<Spec>,
+                         rng: &mut Rng,
+                         at: i64,
+                         booking: Option<usize>,
+                         what: What,
+                         outlook: bool| {
             let msgid = match what {
                 What::AutoReply { .. } => personal_msgid(rng, outlook),
-                What::Bounce { .. } => format!("{}.{}@mx1.{}", at, rng.chars(10, HEX_UPPER), t.domain),
+                What::Bounce { .. } => {
+                    format!("{}.{}@mx1.{}", at, rng.chars(10, HEX_UPPER), t.domain)
+                }
                 _ => platform_msgid(rng, t, at),
             };
             ledger.noise.push(format!("email:{msgid}"));
             push(
                 specs,
-                Spec { at, ord: 0, dest, tenant: t.idx, booking, what, msgid },
+                Spec {
+                    at,
+                    ord: 0,
+                    dest,
+                    tenant: t.idx,
+                    booking,
+                    what,
+                    msgid,
+                },
             );
         };
         for _ in 0..(1 + n_conf / 80) {
@@ -1432,14 +1608,31 @@ fn plan(w: &World, ledger: &mut Ledger) -> Vec<Spec> {
                 let (bi, _, at) = confirmed[t.idx][rng.index(n_conf)].clone();
                 let subj = subject_of(w, bi, Kind::Confirmation, at);
                 let at = (at + rng.range(5, 300)).min(t1);
-                noise(&mut specs, &mut rng, at, Some(bi), What::Bounce { of_subject: subj }, false);
+                noise(
+                    &mut specs,
+                    &mut rng,
+                    at,
+                    Some(bi),
+                    What::Bounce { of_subject: subj },
+                    false,
+                );
             }
             for _ in 0..(1 + n_conf / 60) {
                 let (bi, of_msgid, at) = confirmed[t.idx][rng.index(n_conf)].clone();
                 let of_subject = subject_of(w, bi, Kind::Confirmation, at);
                 let at = (at + rng.range(2, 120)).min(t1);
                 let outlook = rng.chance(500);
-                noise(&mut specs, &mut rng, at, Some(bi), What::AutoReply { of_msgid, of_subject }, outlook);
+                noise(
+                    &mut specs,
+                    &mut rng,
+                    at,
+                    Some(bi),
+                    What::AutoReply {
+                        of_msgid,
+                        of_subject,
+                    },
+                    outlook,
+                );
             }
         }
     }
@@ -1477,7 +1670,13 @@ fn envelope_sender(w: &World, s: &Spec) -> String {
 fn eml_name(subject_hint: &str, at: i64, n: usize) -> String {
     let clean: String = subject_hint
         .chars()
-        .map(|c| if c.is_ascii_alphanumeric() || c == '-' { c } else { '_' })
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '-' {
+                c
+            } else {
+                '_'
+            }
+        })
         .take(48)
         .collect();
     format!("{}-{n:04}-{clean}.eml", fmt::utc(at).format("%Y%m%d-%H%M"))
@@ -1516,7 +1715,13 @@ pub fn write(w: &World, out: &Path, ledger: &mut Ledger) -> io::Result<()> {
     let mail_dir = out.join("mail");
     let maildir = mail_dir.join("maildir");
     let eml_dir = mail_dir.join("eml");
-    for d in [&mail_dir, &eml_dir, &maildir.join("cur"), &maildir.join("new"), &maildir.join("tmp")] {
+    for d in [
+        &mail_dir,
+        &eml_dir,
+        &maildir.join("cur"),
+        &maildir.join("new"),
+        &maildir.join("tmp"),
+    ] {
         fs::create_dir_all(d)?;
     }
     let mut current: Option<(Dest, BufWriter<File>)> = None;
@@ -1540,16 +1745,22 @@ pub fn write(w: &World, out: &Path, ledger: &mut Ledger) -> io::Result<()> {
                         f.flush()?;
                     }
                     let path = match s.dest {
-                        Dest::TenantMbox(ti) => mail_dir.join(format!("{}.mbox", w.tenants[ti].slug)),
+                        Dest::TenantMbox(ti) => {
+                            mail_dir.join(format!("{}.mbox", w.tenants[ti].slug))
+                        }
                         _ => mail_dir.join("sent.mbox"),
                     };
                     ledger.files += 1;
-                    current = Some((s.dest, BufWriter::with_capacity(1 << 20, File::create(path)?)));
+                    current = Some((
+                        s.dest,
+                        BufWriter::with_capacity(1 << 20, File::create(path)?),
+                    ));
                 }
                 if let Some((_, f)) = current.as_mut() {
                     buf.clear();
                     buf.extend_from_slice(
-                        format!("From {} {}\n", envelope_sender(w, s), fmt::asctime(s.at)).as_bytes(),
+                        format!("From {} {}\n", envelope_sender(w, s), fmt::asctime(s.at))
+                            .as_bytes(),
                     );
                     mboxrd_escape(&msg, &mut buf);
                     buf.push(b'\n');
@@ -1595,13 +1806,19 @@ pub fn write(w: &World, out: &Path, ledger: &mut Ledger) -> io::Result<()> {
         let head_end = msg.windows(2).position(|p| p == b"\n\n").unwrap_or(0);
         let cut = (msg.len() * 55 / 100).max(head_end + 40).min(msg.len());
         n_eml += 1;
-        fs::write(eml_dir.join(eml_name("truncated", s.at, n_eml)), mime::crlf(&msg[..cut]))?;
+        fs::write(
+            eml_dir.join(eml_name("truncated", s.at, n_eml)),
+            mime::crlf(&msg[..cut]),
+        )?;
         ledger.files += 1;
         let b = &w.bookings[s.booking.unwrap_or(0)];
         let mut rng = b.rng(0x3F6);
         fs::write(
             eml_dir.join(format!("{}.msg", b.booking_ref)),
-            fake_msg(&mut rng, &format!("Buchung {} {}", b.booking_ref, b.cust.full())),
+            fake_msg(
+                &mut rng,
+                &format!("Buchung {} {}", b.booking_ref, b.cust.full()),
+            ),
         )?;
         ledger.files += 1;
     }

@@ -294,7 +294,12 @@ mod tests {
     fn dates_per_language() {
         let tz: Tz = "Europe/Berlin".parse().unwrap();
         // 2026-03-14 10:00 local = 09:00 UTC
-        let ts = from_local(tz, chrono::NaiveDate::from_ymd_opt(2026, 3, 14).unwrap(), 10, 0);
+        let ts = from_local(
+            tz,
+            chrono::NaiveDate::from_ymd_opt(2026, 3, 14).unwrap(),
+            10,
+            0,
+        );
         let dt = local(tz, ts);
         assert_eq!(de_sentence(&dt), "Samstag, 14. März 2026 um 10:00 Uhr");
         assert_eq!(de_numeric(&dt), "14.03.2026, 10:00 Uhr");

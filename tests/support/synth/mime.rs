@@ -92,7 +92,9 @@ pub fn qp(bytes: &[u8]) -> String {
         let n = line.len();
         for (i, &b) in line.iter().enumerate() {
             let last = i + 1 == n;
-            let enc = !(b == b'\t' || (b' '..=b'~').contains(&b)) || b == b'=' || (last && (b == b' ' || b == b'\t'));
+            let enc = !(b == b'\t' || (b' '..=b'~').contains(&b))
+                || b == b'='
+                || (last && (b == b' ' || b == b'\t'));
             let piece_len = if enc { 3 } else { 1 };
             // Keep room for the soft break `=` (unless this is the line's last piece).
             let limit = if last { 76 } else { 75 };
@@ -167,7 +169,10 @@ pub fn header_words(s: &str, cs: Charset, b_enc: bool) -> String {
     if !b_enc {
         let words: Vec<&str> = s.split(' ').collect();
         let first = words.iter().position(|w| !w.is_ascii()).unwrap_or(0);
-        let last = words.iter().rposition(|w| !w.is_ascii()).unwrap_or(words.len() - 1);
+        let last = words
+            .iter()
+            .rposition(|w| !w.is_ascii())
+            .unwrap_or(words.len() - 1);
         let mut parts: Vec<String> = words[..first].iter().map(|w| w.to_string()).collect();
         parts.push(encoded_words(&words[first..=last].join(" "), cs, false));
         parts.extend(words[last + 1..].iter().map(|w| w.to_string()));
@@ -177,7 +182,11 @@ pub fn header_words(s: &str, cs: Charset, b_enc: bool) -> String {
 }
 
 fn encoded_words(s: &str, cs: Charset, b_enc: bool) -> String {
-    let prefix = format!("=?{}?{}?", cs.label().to_ascii_uppercase(), if b_enc { "B" } else { "Q" });
+    let prefix = format!(
+        "=?{}?{}?",
+        cs.label().to_ascii_uppercase(),
+        if b_enc { "B" } else { "Q" }
+    );
     let mut words: Vec<String> = Vec::new();
     let mut cur: Vec<u8> = Vec::new();
     let max_payload = if b_enc { 45 } else { 60 };

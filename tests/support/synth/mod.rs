@@ -162,14 +162,22 @@ pub fn generate(cfg: &Config, out: &Path) -> io::Result<Summary> {
     serde_json::to_writer_pretty(f, &truth)?;
     fs::write(out.join("recovery.toml"), plan::render(&w, &cfg.mappings))?;
     ledger.files += 2;
-    let evidence_items =
-        truth.bookings.iter().map(|b| b.evidence.len()).sum::<usize>() + truth.noise.len();
+    let evidence_items = truth
+        .bookings
+        .iter()
+        .map(|b| b.evidence.len())
+        .sum::<usize>()
+        + truth.noise.len();
     Ok(Summary {
         bookings: n,
         gap: truth.gap().count(),
         recoverable: truth.recoverable().count(),
         pre_t0: truth.bookings.iter().filter(|b| b.in_restored_db).count(),
-        cancelled: truth.bookings.iter().filter(|b| b.status == "cancelled").count(),
+        cancelled: truth
+            .bookings
+            .iter()
+            .filter(|b| b.status == "cancelled")
+            .count(),
         modified: w.bookings.iter().filter(|b| b.modified.is_some()).count(),
         evidence_items,
         noise_items: truth.noise.len(),
@@ -190,7 +198,12 @@ fn make_truth(w: &World, ledger: &mut Ledger) -> Truth {
         bookings.push(TruthBooking {
             tenant: t.slug.clone(),
             booking_ref: b.booking_ref.clone(),
-            status: if b.cancelled_at.is_some() { "cancelled" } else { "confirmed" }.to_string(),
+            status: if b.cancelled_at.is_some() {
+                "cancelled"
+            } else {
+                "confirmed"
+            }
+            .to_string(),
             customer_name: b.cust.full(),
             customer_email: b.cust.email.clone(),
             customer_phone: b.cust.phone_intl.clone(),

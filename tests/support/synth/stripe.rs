@@ -292,15 +292,27 @@ fn date_range_gb(t: &Tenant, a: i64, b: i64) -> String {
 
 /// Description and metadata of a charge, per tenant; and whether it names the pick-up date
 /// together with the reference or the customer's name.
-fn describe(t: &Tenant, b: &Booking, c: &Charge) -> (Option<String>, BTreeMap<&'static str, String>, bool) {
-    let st = if c.final_state { b.final_state() } else { &b.orig };
+fn describe(
+    t: &Tenant,
+    b: &Booking,
+    c: &Charge,
+) -> (Option<String>, BTreeMap<&'static str, String>, bool) {
+    let st = if c.final_state {
+        b.final_state()
+    } else {
+        &b.orig
+    };
     let r = &b.booking_ref;
     let veh = t.vehicle(st.vehicle);
     let ini: String = b.cust.first.chars().take(1).collect();
     let mut md = BTreeMap::new();
     match t.profile {
         Profile::Alpen => {
-            let what = if c.kind == ChargeKind::Balance { "Restzahlung" } else { "Anzahlung" };
+            let what = if c.kind == ChargeKind::Balance {
+                "Restzahlung"
+            } else {
+                "Anzahlung"
+            };
             let d = if b.f.desc_no_ref {
                 format!("{what} Mietwagen")
             } else {
@@ -357,7 +369,10 @@ fn describe(t: &Tenant, b: &Booking, c: &Charge) -> (Option<String>, BTreeMap<&'
             let d = if c.kind == ChargeKind::Extra {
                 format!("Hire amendment {r}")
             } else {
-                format!("Car hire {r} – {veh}, {}", date_range_gb(t, st.pickup, st.ret))
+                format!(
+                    "Car hire {r} – {veh}, {}",
+                    date_range_gb(t, st.pickup, st.ret)
+                )
             };
             (Some(d), md, true)
         }
@@ -389,7 +404,9 @@ fn describe(t: &Tenant, b: &Booking, c: &Charge) -> (Option<String>, BTreeMap<&'
             if b.f.csv_pickup {
                 md.insert(
                     "pickup",
-                    fmt::local(t.tz, st.pickup).format("%Y-%m-%d %H:%M").to_string(),
+                    fmt::local(t.tz, st.pickup)
+                        .format("%Y-%m-%d %H:%M")
+                        .to_string(),
                 );
             }
             (Some(d), md, b.f.csv_pickup)
@@ -398,7 +415,11 @@ fn describe(t: &Tenant, b: &Booking, c: &Charge) -> (Option<String>, BTreeMap<&'
 }
 
 fn statement_descriptor(t: &Tenant) -> String {
-    data::ascii_fold(&t.brand).to_uppercase().chars().take(22).collect()
+    data::ascii_fold(&t.brand)
+        .to_uppercase()
+        .chars()
+        .take(22)
+        .collect()
 }
 
 fn network(brand: &'static str) -> &'static str {
@@ -413,7 +434,10 @@ fn network(brand: &'static str) -> &'static str {
 
 fn charge_json(t: &Tenant, b: &Booking, c: &Charge, rng: &mut Rng) -> (ChargeJson, bool) {
     let (description, metadata, carries) = describe(t, b, c);
-    let with_email = matches!(t.profile, Profile::Liberty | Profile::Sol | Profile::Thames | Profile::Sakura);
+    let with_email = matches!(
+        t.profile,
+        Profile::Liberty | Profile::Sol | Profile::Thames | Profile::Sakura
+    );
     let receipts = t.receipts();
     let outcome = if c.failed {
         Outcome {
@@ -421,7 +445,11 @@ fn charge_json(t: &Tenant, b: &Booking, c: &Charge, rng: &mut Rng) -> (ChargeJso
             network_advice_code: None,
             network_decline_code: None,
             network_status: "declined_by_network",
-            reason: Some(if rng.chance(500) { "insufficient_funds" } else { "generic_decline" }),
+            reason: Some(if rng.chance(500) {
+                "insufficient_funds"
+            } else {
+                "generic_decline"
+            }),
             risk_level: "normal",
             risk_score: rng.range(5, 70),
             seller_message: "The bank did not return any further details with this decline.",
@@ -461,12 +489,24 @@ fn charge_json(t: &Tenant, b: &Booking, c: &Charge, rng: &mut Rng) -> (ChargeJso
                 country: Some(b.cust.country.iso()),
                 line1: None,
                 line2: None,
-                postal_code: if rng.chance(500) { Some(rng.digits(5)) } else { None },
+                postal_code: if rng.chance(500) {
+                    Some(rng.digits(5))
+                } else {
+                    None
+                },
                 state: None,
             },
-            email: if with_email { Some(b.cust.email.clone()) } else { None },
+            email: if with_email {
+                Some(b.cust.email.clone())
+            } else {
+                None
+            },
             name: Some(cardholder(b)),
-            phone: if t.profile == Profile::Liberty { Some(b.cust.phone_intl.replace([' ', '-'], "")) } else { None },
+            phone: if t.profile == Profile::Liberty {
+                Some(b.cust.phone_intl.replace([' ', '-'], ""))
+            } else {
+                None
+            },
             tax_id: None,
         },
         calculated_statement_descriptor: statement_descriptor(t),
@@ -479,8 +519,16 @@ fn charge_json(t: &Tenant, b: &Booking, c: &Charge, rng: &mut Rng) -> (ChargeJso
         dispute: None,
         disputed: false,
         failure_balance_transaction: None,
-        failure_code: if c.failed { Some("card_declined") } else { None },
-        failure_message: if c.failed { Some("Your card was declined.") } else { None },
+        failure_code: if c.failed {
+            Some("card_declined")
+        } else {
+            None
+        },
+        failure_message: if c.failed {
+            Some("Your card was declined.")
+        } else {
+            None
+        },
         fraud_details: Empty {},
         invoice: None,
         livemode: true,
@@ -507,11 +555,15 @@ fn charge_json(t: &Tenant, b: &Booking, c: &Charge, rng: &mut Rng) -> (ChargeJso
                 extended_authorization: Status { status: "disabled" },
                 fingerprint: b.card.fingerprint.clone(),
                 funding: b.card.funding,
-                incremental_authorization: Status { status: "unavailable" },
+                incremental_authorization: Status {
+                    status: "unavailable",
+                },
                 installments: None,
                 last4: b.card.last4.clone(),
                 mandate: None,
-                multicapture: Status { status: "unavailable" },
+                multicapture: Status {
+                    status: "unavailable",
+                },
                 network: network(b.card.brand),
                 network_token: NetworkToken { used: false },
                 network_transaction_id: Some(rng.digits(15)),
@@ -526,8 +578,16 @@ fn charge_json(t: &Tenant, b: &Booking, c: &Charge, rng: &mut Rng) -> (ChargeJso
             type_: "card",
         },
         radar_options: Empty {},
-        receipt_email: if receipts { Some(b.cust.email.clone()) } else { None },
-        receipt_number: if receipts && !c.failed { Some(c.receipt_number.clone()) } else { None },
+        receipt_email: if receipts {
+            Some(b.cust.email.clone())
+        } else {
+            None
+        },
+        receipt_number: if receipts && !c.failed {
+            Some(c.receipt_number.clone())
+        } else {
+            None
+        },
         receipt_url: format!(
             "https://pay.stripe.com/receipts/payment/CAcaFwoVYWNjdF8x{}",
             rng.chars(60, BASE62)
@@ -572,7 +632,12 @@ fn refund_json(t: &Tenant, b: &Booking, r: &Refund, rng: &mut Rng) -> RefundJson
 }
 
 /// One payment intent per intent id: the amount of its successful charge (or the failed one).
-fn payment_intent_json(t: &Tenant, b: &Booking, charges: &[&Charge], rng: &mut Rng) -> Option<PaymentIntentJson> {
+fn payment_intent_json(
+    t: &Tenant,
+    b: &Booking,
+    charges: &[&Charge],
+    rng: &mut Rng,
+) -> Option<PaymentIntentJson> {
     let ok = charges.iter().find(|c| !c.failed).or(charges.last())?;
     let (description, metadata, _) = describe(t, b, ok);
     Some(PaymentIntentJson {
@@ -593,7 +658,12 @@ fn payment_intent_json(t: &Tenant, b: &Booking, charges: &[&Charge], rng: &mut R
         capture_method: "automatic_async",
         client_secret: format!("{}_secret_{}", ok.pi, rng.chars(25, BASE62)),
         confirmation_method: "automatic",
-        created: charges.iter().map(|c| c.created).min().unwrap_or(ok.created) - rng.range(2, 30),
+        created: charges
+            .iter()
+            .map(|c| c.created)
+            .min()
+            .unwrap_or(ok.created)
+            - rng.range(2, 30),
         currency: t.currency.to_ascii_lowercase(),
         customer: None,
         description,
@@ -626,28 +696,59 @@ fn payment_intent_json(t: &Tenant, b: &Booking, charges: &[&Charge], rng: &mut R
         source: None,
         statement_descriptor: None,
         statement_descriptor_suffix: None,
-        status: if ok.failed { "requires_payment_method" } else { "succeeded" },
+        status: if ok.failed {
+            "requires_payment_method"
+        } else {
+            "succeeded"
+        },
         transfer_data: None,
         transfer_group: None,
     })
 }
 
-fn write_pages<T: Serialize>(dir: &Path, stem: &str, url: &'static str, items: &[T], per_page: usize, paged: bool) -> io::Result<usize> {
+fn write_pages<T: Serialize>(
+    dir: &Path,
+    stem: &str,
+    url: &'static str,
+    items: &[T],
+    per_page: usize,
+    paged: bool,
+) -> io::Result<usize> {
     let mut files = 0;
     if !paged {
         let f = File::create(dir.join(format!("{stem}.json")))?;
         let mut w = BufWriter::with_capacity(1 << 20, f);
-        serde_json::to_writer_pretty(&mut w, &Page { object: "list", data: items, has_more: false, url })?;
+        serde_json::to_writer_pretty(
+            &mut w,
+            &Page {
+                object: "list",
+                data: items,
+                has_more: false,
+                url,
+            },
+        )?;
         w.write_all(b"\n")?;
         w.flush()?;
         return Ok(1);
     }
-    let chunks: Vec<&[T]> = if items.is_empty() { vec![&items[..0]] } else { items.chunks(per_page).collect() };
+    let chunks: Vec<&[T]> = if items.is_empty() {
+        vec![&items[..0]]
+    } else {
+        items.chunks(per_page).collect()
+    };
     let n = chunks.len();
     for (i, chunk) in chunks.into_iter().enumerate() {
         let f = File::create(dir.join(format!("{stem}_{}.json", i + 1)))?;
         let mut w = BufWriter::with_capacity(1 << 20, f);
-        serde_json::to_writer_pretty(&mut w, &Page { object: "list", data: chunk, has_more: i + 1 < n, url })?;
+        serde_json::to_writer_pretty(
+            &mut w,
+            &Page {
+                object: "list",
+                data: chunk,
+                has_more: i + 1 < n,
+                url,
+            },
+        )?;
         w.write_all(b"\n")?;
         w.flush()?;
         files += 1;
@@ -683,7 +784,11 @@ fn write_json(w: &World, t: &Tenant, out: &Path, ledger: &mut Ledger) -> io::Res
         if t.exports_payment_intents() {
             for (pi, cs) in &by_pi {
                 if let Some(j) = payment_intent_json(t, b, cs, &mut rng) {
-                    ledger.add(bi, format!("stripe:{pi}"), pi_carries.get(pi).copied().unwrap_or(false));
+                    ledger.add(
+                        bi,
+                        format!("stripe:{pi}"),
+                        pi_carries.get(pi).copied().unwrap_or(false),
+                    );
                     intents.push((j.created, j.id.clone(), j));
                 }
             }
@@ -699,7 +804,14 @@ fn write_json(w: &World, t: &Tenant, out: &Path, ledger: &mut Ledger) -> io::Res
     ledger.files += write_pages(&dir, "charges", "/v1/charges", &charges, 100, true)?;
     ledger.files += write_pages(&dir, "refunds", "/v1/refunds", &refunds, 100, false)?;
     if t.exports_payment_intents() {
-        ledger.files += write_pages(&dir, "payment_intents", "/v1/payment_intents", &intents, 100, true)?;
+        ledger.files += write_pages(
+            &dir,
+            "payment_intents",
+            "/v1/payment_intents",
+            &intents,
+            100,
+            true,
+        )?;
     }
     Ok(())
 }
@@ -758,11 +870,20 @@ fn write_csv(w: &World, t: &Tenant, out: &Path, ledger: &mut Ledger) -> io::Resu
             continue;
         }
         let mut rng = b.rng(0xC5F);
-        let cust_id = if rng.chance(400) { format!("cus_{}", rng.chars(14, BASE62)) } else { String::new() };
+        let cust_id = if rng.chance(400) {
+            format!("cus_{}", rng.chars(14, BASE62))
+        } else {
+            String::new()
+        };
         for (ci, c) in b.charges.iter().enumerate() {
             let (desc, md, carries) = describe(t, b, c);
             ledger.add(bi, format!("stripe:{}", c.id), carries);
-            let last_refund = b.refunds.iter().filter(|r| r.charge == ci).map(|r| r.created).max();
+            let last_refund = b
+                .refunds
+                .iter()
+                .filter(|r| r.charge == ci)
+                .map(|r| r.created)
+                .max();
             let status = if c.failed {
                 "Failed"
             } else if c.refunded >= c.amount && c.refunded > 0 {
@@ -772,7 +893,11 @@ fn write_csv(w: &World, t: &Tenant, out: &Path, ledger: &mut Ledger) -> io::Resu
             } else {
                 "Paid"
             };
-            let fee = if c.failed { 0 } else { c.amount * 15 / 1000 + 25 };
+            let fee = if c.failed {
+                0
+            } else {
+                c.amount * 15 / 1000 + 25
+            };
             let sepa = b.card.sepa;
             let card = |s: String| if sepa { String::new() } else { s };
             let row = vec![
@@ -787,21 +912,37 @@ fn write_csv(w: &World, t: &Tenant, out: &Path, ledger: &mut Ledger) -> io::Resu
                 m(c.amount),
                 m(c.refunded),
                 t.currency.to_ascii_lowercase(),
-                if c.failed { "false".into() } else { "true".into() },
+                if c.failed {
+                    "false".into()
+                } else {
+                    "true".into()
+                },
                 m(c.amount),
                 m(c.refunded),
                 t.currency.to_ascii_lowercase(),
-                if c.failed { "card_declined".into() } else { String::new() },
+                if c.failed {
+                    "card_declined".into()
+                } else {
+                    String::new()
+                },
                 m(fee),
                 "Live".into(),
                 c.pi.clone(),
-                if sepa { "sepa_debit".into() } else { "card".into() },
+                if sepa {
+                    "sepa_debit".into()
+                } else {
+                    "card".into()
+                },
                 last_refund.map(csv_time).unwrap_or_default(),
                 statement_descriptor(t),
                 status.into(),
                 cust_id.clone(),
                 String::new(),
-                if rng.chance(600) { b.cust.email.clone() } else { String::new() },
+                if rng.chance(600) {
+                    b.cust.email.clone()
+                } else {
+                    String::new()
+                },
                 card(format!("card_{}", rng.chars(24, BASE62))),
                 card(b.card.last4.clone()),
                 card(match b.card.brand {
