@@ -92,7 +92,7 @@ pub fn extract(r: &StripeRecord, ctx: &Ctx) -> Evidence {
                 loose.return_day_only = b.time.is_none();
             }
         }
-        merge_at(f, loose, 0.6);
+        merge_at(f, loose, 0.5);
     }
     let conf = &mut f.conf;
     if let Some(n) = r

@@ -229,6 +229,9 @@ pub fn clean_name(v: &str, vocab: &Vocab) -> Option<String> {
 pub fn find_vehicle(s: &str, vocab: &Vocab) -> Option<(usize, usize)> {
     let words: Vec<(usize, &str)> = word_spans(s);
     let folded: Vec<String> = words.iter().map(|(_, w)| fold(w)).collect();
+    // every make match with its model words; the one with most model words wins ("Yuki
+    // Suzuki (Peugeot 208)": the surname Suzuki is a make too)
+    let mut best: Option<(usize, usize, usize)> = None;
     for i in 0..words.len() {
         for make in &vocab.makes {
             if i + make.len() > words.len() {
@@ -258,11 +261,14 @@ pub fn find_vehicle(s: &str, vocab: &Vocab) -> Option<(usize, usize)> {
                     taken += 1;
                 }
                 let end = words[j - 1].0 + words[j - 1].1.len();
-                return Some((start, end));
+                if best.is_none_or(|(_, _, t)| taken > t) {
+                    best = Some((start, end, taken));
+                }
+                break;
             }
         }
     }
-    None
+    best.map(|(a, b, _)| (a, b))
 }
 
 /// Words with their byte offsets; a word is letters, digits and `.-'` inside.
