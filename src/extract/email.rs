@@ -67,6 +67,22 @@ pub fn extract(mail: &RawMail, ctx: &Ctx) -> Evidence {
             );
         }
     }
+    if !forwarded {
+        if let Some(n) = mail
+            .to_name
+            .as_deref()
+            .filter(|n| !n.contains('@'))
+            .and_then(|n| text::clean_name(n, tctx.vocab))
+        {
+            put(
+                &mut ev.fields.customer_name,
+                &mut ev.fields.conf,
+                Field::CustomerName,
+                n,
+                text::CONF_SENTENCE,
+            );
+        }
+    }
     let before = ev.fields.conf;
     text::extract_fallback(&mail.subject, &mail.text, &tctx, &mut ev.fields);
     if family.is_none() && before != ev.fields.conf {

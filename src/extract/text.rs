@@ -327,18 +327,8 @@ pub fn clean_vehicle(v: &str, vocab: &Vocab) -> Option<String> {
 fn clean_location(v: &str) -> Option<String> {
     let v = v
         .trim()
-        .trim_start_matches(|c: char| {
-            c == ','
-                || c == '-'
-                || c == '–'
-                || c == '|'
-                || c == '@'
-                || c == '·'
-                || c.is_whitespace()
-        })
-        .trim_end_matches(|c: char| {
-            c == ',' || c == '.' || c == '-' || c == '–' || c == '|' || c.is_whitespace()
-        });
+        .trim_start_matches(|c: char| ",-–—|@·/:;".contains(c) || c.is_whitespace())
+        .trim_end_matches(|c: char| ",.-–—|/:;".contains(c) || c.is_whitespace());
     let v = strip_connector(v);
     (v.chars().filter(|c| c.is_alphabetic()).count() >= 2 && v.len() <= 120).then(|| v.to_string())
 }
@@ -733,7 +723,7 @@ pub fn extract_fallback(subject: &str, text: &str, ctx: &TextCtx, out: &mut Fiel
                 &mut out.conf,
                 Field::CustomerName,
                 n,
-                c,
+                CONF_SENTENCE,
             );
         }
     }

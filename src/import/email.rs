@@ -507,6 +507,12 @@ fn decode(blob: &MailBlob) -> Option<RawMail> {
         .map(|a| a.trim().to_lowercase())
         .filter(|a| !a.is_empty())
         .collect();
+    let to_name = msg
+        .all_to()
+        .flat_map(|a| a.iter())
+        .find_map(|a| a.name())
+        .map(|n| n.trim().trim_matches('"').to_string())
+        .filter(|n| !n.is_empty());
     let has_headers = from.is_some()
         || message_id.is_some()
         || date.is_some()
@@ -529,6 +535,7 @@ fn decode(blob: &MailBlob) -> Option<RawMail> {
             .map(|a| a.trim().to_lowercase())
             .filter(|a| !a.is_empty()),
         to,
+        to_name,
         subject,
         text,
         flags,

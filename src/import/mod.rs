@@ -26,6 +26,8 @@ pub struct RawMail {
     pub from: Option<(String, String)>,
     pub reply_to: Option<String>,
     pub to: Vec<String>,
+    /// Display name of the first To address (the platform addresses the customer by name).
+    pub to_name: Option<String>,
     pub subject: String,
     /// Body as plain text: text/plain preferred, else HTML turned into text (tables as
     /// `cell<TAB>cell` lines), RFC 2047 / QP / base64 / charsets decoded.

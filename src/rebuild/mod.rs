@@ -115,7 +115,7 @@ fn choose<'a, T: Clone>(mut c: Vec<Cand<'a, T>>, rule: Rule) -> Option<Cand<'a, 
 
 /// Field confidence as it counts for rebuilding: a receipt's "total" is what was paid that day.
 fn weight(e: &Evidence, f: Field) -> f32 {
-    let c = e.fields.confidence(f) * e.confidence.max(0.5);
+    let c = e.fields.confidence(f) * (0.5 + 0.5 * e.confidence);
     match (e.kind, f) {
         (Kind::Receipt, Field::Total) => c * 0.5,
         _ => c,
@@ -193,6 +193,19 @@ pub fn rebuild(items: &[&Evidence], plan: &Plan, weakest_link: Option<f32>) -> O
         return None;
     }
     let (amount_paid, amount_refunded) = money(items);
+    // No mail or metadata states the total: what was paid is the best estimate (most
+    // bookings are paid in full online), marked with a low confidence.
+    let total = total.or_else(|| {
+        let first_paid = items
+            .iter()
+            .filter(|e| e.source == Source::Stripe && e.fields.amount_paid.is_some_and(|a| a > 0))
+            .map(|e| e.id.clone())
+            .min()?;
+        (amount_paid > 0).then(|| {
+            prov.push((Field::Total, first_paid, 0.4));
+            amount_paid
+        })
+    });
     let cancelled = items.iter().any(|e| e.fields.cancelled)
         || (amount_paid > 0 && amount_refunded >= amount_paid);
     let currency = items
@@ -291,8 +304,14 @@ fn pick_name(items: &[&Evidence], prov: &mut Vec<(Field, String, f32)>) -> Optio
                     .split_whitespace()
                     .filter(|w| w.trim_end_matches('.').chars().count() > 1)
                     .count();
+                // "HANS KOEHLER" is how a card embosses a name, not how the customer wrote it
+                let shouting = if v.chars().any(char::is_lowercase) {
+                    0.0
+                } else {
+                    0.15
+                };
                 Cand {
-                    conf: weight(e, Field::CustomerName) + 0.1 * words.min(3) as f32,
+                    conf: weight(e, Field::CustomerName) + 0.1 * words.min(3) as f32 - shouting,
                     value: v,
                     ev: e,
                     day_only: false,
