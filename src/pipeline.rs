@@ -295,6 +295,7 @@ pub fn run_from_evidence(
     summary.evidence_items = evidence.len();
     let (mut evidence, copies) = dedup(evidence);
     extract::drop_shared_contacts(&mut evidence);
+    extract::flag_internal_events(&mut evidence);
     summary.duplicates_merged = copies.iter().map(|c| c - 1).sum();
 
     let mut review: Vec<ReviewRow> = Vec::new();

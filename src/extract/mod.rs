@@ -158,3 +158,59 @@ pub fn drop_shared_contacts(items: &mut [crate::evidence::Evidence]) {
         }
     }
 }
+
+/// Calendar entries whose "customer" is a single word that recurs on several days and never
+/// names a customer in any mail or payment of the tenant ("Aufbereitung", "Car wash",
+/// "Inventur") are internal events, whatever language they are written in.
+pub fn flag_internal_events(items: &mut [crate::evidence::Evidence]) {
+    use crate::evidence::{Kind, Source};
+    use std::collections::{BTreeMap, BTreeSet};
+    let key = |e: &crate::evidence::Evidence| -> Option<(String, String)> {
+        let n = text::fold(e.fields.customer_name.as_deref()?);
+        (!n.contains(' ')).then(|| (e.tenant.clone().unwrap_or_default(), n))
+    };
+    let mut customer_words: BTreeSet<(String, String)> = BTreeSet::new();
+    let mut days: BTreeMap<(String, String), BTreeSet<i64>> = BTreeMap::new();
+    for e in items.iter() {
+        if e.kind == Kind::NotBooking {
+            continue;
+        }
+        if e.source != Source::Calendar {
+            if let Some(n) = &e.fields.customer_name {
+                let t = e.tenant.clone().unwrap_or_default();
+                for w in text::fold(n).split(' ') {
+                    customer_words.insert((t.clone(), w.to_string()));
+                }
+            }
+            continue;
+        }
+        let f = &e.fields;
+        if f.booking_ref.is_some() || f.customer_email.is_some() || f.customer_phone.is_some() {
+            continue;
+        }
+        if let (Some(k), Some(p)) = (key(e), f.pickup_at) {
+            days.entry(k).or_default().insert(p.div_euclid(86_400));
+        }
+    }
+    let internal: BTreeSet<(String, String)> = days
+        .into_iter()
+        .filter(|(k, d)| d.len() >= 3 && !customer_words.contains(k))
+        .map(|(k, _)| k)
+        .collect();
+    for e in items.iter_mut() {
+        if e.source != Source::Calendar || e.kind == Kind::NotBooking {
+            continue;
+        }
+        let f = &e.fields;
+        if f.booking_ref.is_some() || f.customer_email.is_some() || f.customer_phone.is_some() {
+            continue;
+        }
+        if let Some(k) = key(e).filter(|k| internal.contains(k)) {
+            e.kind = Kind::NotBooking;
+            e.note = Some(format!(
+                "`{}` recurs on several days and names no customer: an internal event",
+                k.1
+            ));
+        }
+    }
+}
