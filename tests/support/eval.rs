@@ -79,7 +79,10 @@ pub struct EvalReport {
 impl EvalReport {
     /// Accuracy of one field (1.0 when never compared).
     pub fn field(&self, name: &str) -> f64 {
-        self.fields.get(name).map(FieldScore::accuracy).unwrap_or(1.0)
+        self.fields
+            .get(name)
+            .map(FieldScore::accuracy)
+            .unwrap_or(1.0)
     }
 }
 
@@ -107,7 +110,11 @@ impl std::fmt::Display for EvalReport {
             self.precision, self.recall, self.f1
         )?;
         writeln!(f)?;
-        writeln!(f, "{:<18} {:>8} {:>8} {:>9}", "field", "correct", "total", "accuracy")?;
+        writeln!(
+            f,
+            "{:<18} {:>8} {:>8} {:>9}",
+            "field", "correct", "total", "accuracy"
+        )?;
         for name in FIELDS {
             let s = self.fields.get(name).copied().unwrap_or_default();
             writeln!(
@@ -254,7 +261,11 @@ fn score(rows: &[Row], truth: &Truth) -> EvalReport {
     r.missed.sort();
     r.false_negatives = r.missed.len();
     let correct = (r.true_positives + r.found_unrecoverable) as f64;
-    r.precision = if r.rows == 0 { 0.0 } else { correct / r.rows as f64 };
+    r.precision = if r.rows == 0 {
+        0.0
+    } else {
+        correct / r.rows as f64
+    };
     r.recall = if r.recoverable == 0 {
         1.0
     } else {
@@ -272,7 +283,10 @@ fn compare_fields(row: &Row, b: &TruthBooking, r: &mut EvalReport) {
     for name in FIELDS {
         let got = get(row, name);
         let (ok, want) = match name {
-            "booking_ref" => (got.eq_ignore_ascii_case(&b.booking_ref), b.booking_ref.as_str()),
+            "booking_ref" => (
+                got.eq_ignore_ascii_case(&b.booking_ref),
+                b.booking_ref.as_str(),
+            ),
             "status" => (status(got) == status(&b.status), b.status.as_str()),
             "customer_name" => (
                 !got.is_empty() && fold_name(got) == fold_name(&b.customer_name),
@@ -282,14 +296,26 @@ fn compare_fields(row: &Row, b: &TruthBooking, r: &mut EvalReport) {
                 !got.is_empty() && got.eq_ignore_ascii_case(b.customer_email.trim()),
                 b.customer_email.as_str(),
             ),
-            "customer_phone" => (same_phone(got, &b.customer_phone), b.customer_phone.as_str()),
+            "customer_phone" => (
+                same_phone(got, &b.customer_phone),
+                b.customer_phone.as_str(),
+            ),
             "vehicle" => (same_text(got, &b.vehicle), b.vehicle.as_str()),
             "pickup_at" => (same_instant(got, &b.pickup_at), b.pickup_at.as_str()),
             "return_at" => (same_instant(got, &b.return_at), b.return_at.as_str()),
-            "pickup_location" => (same_text(got, &b.pickup_location), b.pickup_location.as_str()),
-            "return_location" => (same_text(got, &b.return_location), b.return_location.as_str()),
+            "pickup_location" => (
+                same_text(got, &b.pickup_location),
+                b.pickup_location.as_str(),
+            ),
+            "return_location" => (
+                same_text(got, &b.return_location),
+                b.return_location.as_str(),
+            ),
             "total_amount" => (same_amount(got, &b.total, false), b.total.as_str()),
-            "amount_paid" => (same_amount(got, &b.amount_paid, true), b.amount_paid.as_str()),
+            "amount_paid" => (
+                same_amount(got, &b.amount_paid, true),
+                b.amount_paid.as_str(),
+            ),
             "amount_refunded" => (
                 same_amount(got, &b.amount_refunded, true),
                 b.amount_refunded.as_str(),
@@ -303,7 +329,10 @@ fn compare_fields(row: &Row, b: &TruthBooking, r: &mut EvalReport) {
         } else {
             let errs = r.field_errors.entry(name.to_string()).or_default();
             if errs.len() < 5 {
-                errs.push(format!("{}/{}: got `{got}`, want `{want}`", b.tenant, b.booking_ref));
+                errs.push(format!(
+                    "{}/{}: got `{got}`, want `{want}`",
+                    b.tenant, b.booking_ref
+                ));
             }
         }
     }
@@ -347,7 +376,12 @@ pub fn fold_name(s: &str) -> String {
 }
 
 fn same_text(a: &str, b: &str) -> bool {
-    let n = |s: &str| s.split_whitespace().collect::<Vec<_>>().join(" ").to_lowercase();
+    let n = |s: &str| {
+        s.split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ")
+            .to_lowercase()
+    };
     !a.is_empty() && n(a) == n(b)
 }
 
@@ -398,7 +432,11 @@ pub fn parse_decimal(s: &str) -> Option<i128> {
 
 /// Same decimal value; `empty_is_zero` for money movements (no payment = 0).
 fn same_amount(a: &str, b: &str, empty_is_zero: bool) -> bool {
-    let a = if a.trim().is_empty() && empty_is_zero { "0" } else { a };
+    let a = if a.trim().is_empty() && empty_is_zero {
+        "0"
+    } else {
+        a
+    };
     match (parse_decimal(a), parse_decimal(b)) {
         (Some(x), Some(y)) => x == y,
         _ => false,
@@ -439,7 +477,13 @@ mod tests {
             since: "2026-02-16T03:00:00Z".into(),
             until: "2026-05-17T03:00:00Z".into(),
             bookings: vec![
-                tb("sol", "SOL-1", true, true, &["email:a@x", "stripe:ch_1", "calendar:u1"]),
+                tb(
+                    "sol",
+                    "SOL-1",
+                    true,
+                    true,
+                    &["email:a@x", "stripe:ch_1", "calendar:u1"],
+                ),
                 tb("sol", "SOL-2", true, true, &["email:b@x", "stripe:ch_2"]),
                 tb("sol", "SOL-3", false, false, &["email:c@x"]),
                 tb("sol", "SOL-4", true, false, &["stripe:ch_4"]),
@@ -476,16 +520,76 @@ r6,sol,SOL-2,cancelled,Jose Nunes,,,,,,,,999,EUR,300.00,0.00,,0.5,email:b@x;stri
         assert!((r.recall - 2.0 / 3.0).abs() < 1e-9);
         // r1 is right on every field; r6 has a wrong status, name and total.
         let f = |n: &str| r.fields[n];
-        assert_eq!(f("customer_name"), FieldScore { correct: 1, total: 2 });
-        assert_eq!(f("customer_email"), FieldScore { correct: 1, total: 2 });
-        assert_eq!(f("customer_phone"), FieldScore { correct: 1, total: 2 });
-        assert_eq!(f("pickup_at"), FieldScore { correct: 1, total: 2 });
-        assert_eq!(f("pickup_location"), FieldScore { correct: 1, total: 2 });
-        assert_eq!(f("status"), FieldScore { correct: 1, total: 2 });
-        assert_eq!(f("total_amount"), FieldScore { correct: 1, total: 2 });
-        assert_eq!(f("amount_paid"), FieldScore { correct: 2, total: 2 });
-        assert_eq!(f("amount_refunded"), FieldScore { correct: 2, total: 2 });
-        assert_eq!(f("booking_ref"), FieldScore { correct: 2, total: 2 });
+        assert_eq!(
+            f("customer_name"),
+            FieldScore {
+                correct: 1,
+                total: 2
+            }
+        );
+        assert_eq!(
+            f("customer_email"),
+            FieldScore {
+                correct: 1,
+                total: 2
+            }
+        );
+        assert_eq!(
+            f("customer_phone"),
+            FieldScore {
+                correct: 1,
+                total: 2
+            }
+        );
+        assert_eq!(
+            f("pickup_at"),
+            FieldScore {
+                correct: 1,
+                total: 2
+            }
+        );
+        assert_eq!(
+            f("pickup_location"),
+            FieldScore {
+                correct: 1,
+                total: 2
+            }
+        );
+        assert_eq!(
+            f("status"),
+            FieldScore {
+                correct: 1,
+                total: 2
+            }
+        );
+        assert_eq!(
+            f("total_amount"),
+            FieldScore {
+                correct: 1,
+                total: 2
+            }
+        );
+        assert_eq!(
+            f("amount_paid"),
+            FieldScore {
+                correct: 2,
+                total: 2
+            }
+        );
+        assert_eq!(
+            f("amount_refunded"),
+            FieldScore {
+                correct: 2,
+                total: 2
+            }
+        );
+        assert_eq!(
+            f("booking_ref"),
+            FieldScore {
+                correct: 2,
+                total: 2
+            }
+        );
         let table = r.to_string();
         assert!(table.contains("precision 0.500"), "{table}");
         assert!(table.contains("missed (1): sol/SOL-5"), "{table}");
@@ -498,13 +602,24 @@ r6,sol,SOL-2,cancelled,Jose Nunes,,,,,,,,999,EUR,300.00,0.00,,0.5,email:b@x;stri
             "{HEADER}r1,sol,SOL-1,confirmed,,,,,,,,,,EUR,0,0,,1,email:a@x;email:b@x;stripe:ch_2,\n"
         );
         let r = evaluate_reader(csv.as_bytes(), &truth());
-        assert_eq!(r.fields["booking_ref"], FieldScore { correct: 0, total: 1 });
-        // One each: the row's own reference decides.
-        let csv = format!(
-            "{HEADER}r1,sol,SOL-2,confirmed,,,,,,,,,,EUR,0,0,,1,email:a@x;email:b@x,\n"
+        assert_eq!(
+            r.fields["booking_ref"],
+            FieldScore {
+                correct: 0,
+                total: 1
+            }
         );
+        // One each: the row's own reference decides.
+        let csv =
+            format!("{HEADER}r1,sol,SOL-2,confirmed,,,,,,,,,,EUR,0,0,,1,email:a@x;email:b@x,\n");
         let r = evaluate_reader(csv.as_bytes(), &truth());
-        assert_eq!(r.fields["booking_ref"], FieldScore { correct: 1, total: 1 });
+        assert_eq!(
+            r.fields["booking_ref"],
+            FieldScore {
+                correct: 1,
+                total: 1
+            }
+        );
         assert_eq!(r.true_positives, 1);
     }
 
@@ -517,7 +632,13 @@ r2,sol,SOL-1,confirmed,José Ñúñez,,,,,,,,,EUR,0,0,,1,stripe:ch_1;email:a@x,\
         );
         let r = evaluate_reader(csv.as_bytes(), &truth());
         assert_eq!(r.duplicates, 1);
-        assert_eq!(r.fields["customer_name"], FieldScore { correct: 1, total: 1 });
+        assert_eq!(
+            r.fields["customer_name"],
+            FieldScore {
+                correct: 1,
+                total: 1
+            }
+        );
     }
 
     #[test]
@@ -547,6 +668,9 @@ r2,sol,SOL-1,confirmed,José Ñúñez,,,,,,,,,EUR,0,0,,1,stripe:ch_1;email:a@x,\
         assert!(same_amount("1234.500", "1234.50", false));
         assert!(same_amount("", "0.00", true));
         assert!(!same_amount("", "0.00", false));
-        assert!(same_instant("2026-03-29T01:30:00Z", "2026-03-29T03:30:00+02:00"));
+        assert!(same_instant(
+            "2026-03-29T01:30:00Z",
+            "2026-03-29T03:30:00+02:00"
+        ));
     }
 }

@@ -80,17 +80,35 @@ fn vtimezone(t: &Tenant, st: Style) -> Vec<String> {
     let (std_off, dst_off, std_name, dst_name, dst_rule, std_rule, dst_start, std_start) =
         match t.tz_name {
             "America/New_York" => (
-                "-0500", "-0400", "EST", "EDT", "BYMONTH=3;BYDAY=2SU", "BYMONTH=11;BYDAY=1SU",
-                "19700308T020000", "19701101T020000",
+                "-0500",
+                "-0400",
+                "EST",
+                "EDT",
+                "BYMONTH=3;BYDAY=2SU",
+                "BYMONTH=11;BYDAY=1SU",
+                "19700308T020000",
+                "19701101T020000",
             ),
             "Europe/London" => (
-                "+0000", "+0100", "GMT", "BST", "BYMONTH=3;BYDAY=-1SU", "BYMONTH=10;BYDAY=-1SU",
-                "19700329T010000", "19701025T020000",
+                "+0000",
+                "+0100",
+                "GMT",
+                "BST",
+                "BYMONTH=3;BYDAY=-1SU",
+                "BYMONTH=10;BYDAY=-1SU",
+                "19700329T010000",
+                "19701025T020000",
             ),
             "Asia/Tokyo" => ("+0900", "", "JST", "", "", "", "", "19700101T000000"),
             _ => (
-                "+0100", "+0200", "CET", "CEST", "BYMONTH=3;BYDAY=-1SU", "BYMONTH=10;BYDAY=-1SU",
-                "19700329T020000", "19701025T030000",
+                "+0100",
+                "+0200",
+                "CET",
+                "CEST",
+                "BYMONTH=3;BYDAY=-1SU",
+                "BYMONTH=10;BYDAY=-1SU",
+                "19700329T020000",
+                "19701025T030000",
             ),
         };
     let mut v = vec!["BEGIN:VTIMEZONE".to_string()];
@@ -272,7 +290,11 @@ fn event_lines(t: &Tenant, st: Style, e: &Ev, stamp: i64) -> Vec<String> {
             v.push(format!("SEQUENCE:{}", e.sequence));
             v.push(format!(
                 "STATUS:{}",
-                if e.cancelled { "CANCELLED" } else { "CONFIRMED" }
+                if e.cancelled {
+                    "CANCELLED"
+                } else {
+                    "CONFIRMED"
+                }
             ));
             v.push(format!("SUMMARY:{}", esc(&e.summary)));
             v.push("TRANSP:OPAQUE".into());
@@ -305,30 +327,30 @@ fn summary(t: &Tenant, b: &Booking, veh: &str, last: &str) -> String {
 
 fn description(t: &Tenant, b: &Booking, rloc: &str) -> String {
     let c = &b.cust;
+    // Staff write the name the customer gave on the phone: sometimes a nickname.
+    let full = match data::nickname(&c.first) {
+        Some(n) if b.f.stripe_nick => format!("{n} {}", c.last),
+        _ => c.full(),
+    };
     match t.profile {
         Profile::Alpen => format!(
             "Buchung: {}\nKunde: {}\nTel.: {}\nRückgabe: {rloc}\n",
-            b.booking_ref,
-            c.full(),
-            c.phone_nat
+            b.booking_ref, full, c.phone_nat
         ),
         Profile::Liberty => format!(
             "Customer: {}\nEmail: {}\nPhone: {}\nDrop-off: {rloc}",
-            c.full(),
-            c.email,
-            c.phone_nat
+            full, c.email, c.phone_nat
         ),
-        Profile::Riviera => format!("Réf. {} – {}, {}", b.booking_ref, c.full(), c.phone_nat),
+        Profile::Riviera => format!("Réf. {} – {}, {}", b.booking_ref, full, c.phone_nat),
         Profile::Sol => format!(
             "Localizador: {}\nTel: {}\nDevolución: {rloc}",
             b.booking_ref, c.phone_nat
         ),
         Profile::Thames => format!(
             "Lead driver: {}\nMobile: {}\nReturn to: {rloc}\nBooked via RentCloud",
-            c.full(),
-            c.phone_nat
+            full, c.phone_nat
         ),
-        Profile::Sakura => format!("Name: {}\nTel: {}\nReturn: {rloc}", c.full(), c.phone_nat),
+        Profile::Sakura => format!("Name: {}\nTel: {}\nReturn: {rloc}", full, c.phone_nat),
     }
 }
 
@@ -407,15 +429,31 @@ fn words(t: &Tenant) -> (&'static str, &'static str, &'static str, &'static str)
     // (staff meeting, inspection, tyre change, car wash)
     match t.profile {
         Profile::Alpen => ("Teambesprechung", "TÜV/HU", "Reifenwechsel", "Aufbereitung"),
-        Profile::Riviera => ("Réunion d'équipe", "Contrôle technique", "Changement pneus", "Lavage"),
-        Profile::Sol => ("Reunión de equipo", "ITV", "Cambio de neumáticos", "Limpieza"),
+        Profile::Riviera => (
+            "Réunion d'équipe",
+            "Contrôle technique",
+            "Changement pneus",
+            "Lavage",
+        ),
+        Profile::Sol => (
+            "Reunión de equipo",
+            "ITV",
+            "Cambio de neumáticos",
+            "Limpieza",
+        ),
         Profile::Thames => ("Weekly ops call", "MOT", "Tyre change", "Valet"),
         _ => ("Staff meeting", "Inspection", "Tire rotation", "Car wash"),
     }
 }
 
 /// Recurring meeting, maintenance (timed at a branch, or all-day) and a broken event.
-fn noise_events(w: &World, t: &Tenant, st: Style, n_bookings: usize, ledger: &mut Ledger) -> Vec<(i64, Vec<String>)> {
+fn noise_events(
+    w: &World,
+    t: &Tenant,
+    st: Style,
+    n_bookings: usize,
+    ledger: &mut Ledger,
+) -> Vec<(i64, Vec<String>)> {
     let mut rng = Rng::new(mix(w.seed, 0xCA1E + t.idx as u64));
     let stamp = w.t1 + 2 * HOUR;
     let (meeting, inspection, tyres, wash) = words(t);
@@ -445,7 +483,12 @@ fn noise_events(w: &World, t: &Tenant, st: Style, n_bookings: usize, ledger: &mu
     for _ in 0..n {
         let at = w.t0 + rng.range(0, span);
         let car = t.data.fleet[rng.index(t.data.fleet.len())].name;
-        let plate = format!("{}-{} {}", rng.chars(1, b"MBRGS"), rng.chars(2, b"ABCDEFGHKLMNPRSTUVWXYZ"), rng.range(100, 9999));
+        let plate = format!(
+            "{}-{} {}",
+            rng.chars(1, b"MBRGS"),
+            rng.chars(2, b"ABCDEFGHKLMNPRSTUVWXYZ"),
+            rng.range(100, 9999)
+        );
         let uid = noise_uid(&mut rng, t, st);
         ledger.noise.push(format!("calendar:{uid}"));
         let created = at - rng.range(DAY, 20 * DAY);
@@ -454,7 +497,10 @@ fn noise_events(w: &World, t: &Tenant, st: Style, n_bookings: usize, ledger: &mu
             Ev {
                 uid,
                 start: format!("DTSTART;VALUE=DATE:{}", fmt::ical_date(day)),
-                end: format!("DTEND;VALUE=DATE:{}", fmt::ical_date(day + Duration::days(1))),
+                end: format!(
+                    "DTEND;VALUE=DATE:{}",
+                    fmt::ical_date(day + Duration::days(1))
+                ),
                 created,
                 last_modified: created,
                 sequence: 0,
@@ -475,7 +521,7 @@ fn noise_events(w: &World, t: &Tenant, st: Style, n_bookings: usize, ledger: &mu
                 sequence: 0,
                 cancelled: false,
                 summary: format!("{} {car}", if rng.chance(500) { tyres } else { wash }),
-                description: format!("{plate}"),
+                description: plate.to_string(),
                 location: t.branch(rng.index(t.data.branches.len())).to_string(),
                 extra: Vec::new(),
             }
@@ -489,7 +535,12 @@ fn noise_events(w: &World, t: &Tenant, st: Style, n_bookings: usize, ledger: &mu
     let car = t.data.fleet[0].name;
     let mut lines = vec![
         "BEGIN:VEVENT".to_string(),
-        format!("DTSTART;TZID={}:2026-0{}-1{}T1O:00", t.tz_name, rng.range(3, 5), rng.range(0, 9)),
+        format!(
+            "DTSTART;TZID={}:2026-0{}-1{}T1O:00",
+            t.tz_name,
+            rng.range(3, 5),
+            rng.range(0, 9)
+        ),
         format!("DTSTAMP:{}", fmt::ical_utc(stamp)),
         format!("UID:{uid}"),
         format!("SUMMARY:{car} ??? Rückruf"),
@@ -498,7 +549,7 @@ fn noise_events(w: &World, t: &Tenant, st: Style, n_bookings: usize, ledger: &mu
         "END:VEVENT".to_string(),
     ];
     if st == Style::Outlook {
-        lines[1] = format!("DTSTART;TZID=\"W. Europe Standard Time\":2026031T0930");
+        lines[1] = "DTSTART;TZID=\"W. Europe Standard Time\":2026031T0930".to_string();
     }
     out.push((created, lines));
     out
@@ -511,7 +562,15 @@ pub fn write(w: &World, out: &Path, ledger: &mut Ledger) -> io::Result<()> {
     for t in &w.tenants {
         let st = style(t);
         let stamp = w.t1 + 2 * HOUR;
-        let mut events: Vec<(i64, Vec<String>)> = Vec::new();
+        let split = t.profile == Profile::Riviera;
+        let folded = |lines: &[String]| {
+            let mut v = Vec::with_capacity(1024);
+            for l in lines {
+                fold(l, split, &mut v);
+            }
+            v
+        };
+        let mut events: Vec<(i64, Vec<u8>)> = Vec::new();
         let mut n_bookings = 0;
         for (bi, b) in w.bookings.iter().enumerate() {
             if b.tenant != t.idx {
@@ -520,29 +579,20 @@ pub fn write(w: &World, out: &Path, ledger: &mut Ledger) -> io::Result<()> {
             n_bookings += 1;
             if let Some(ev) = booking_event(w, b, st) {
                 ledger.add(bi, format!("calendar:{}", ev.uid), true);
-                events.push((ev.created, event_lines(t, st, &ev, stamp)));
+                events.push((ev.created, folded(&event_lines(t, st, &ev, stamp))));
             }
         }
-        events.extend(noise_events(w, t, st, n_bookings, ledger));
+        for (k, lines) in noise_events(w, t, st, n_bookings, ledger) {
+            events.push((k, folded(&lines)));
+        }
         events.sort_by_key(|(k, _)| *k);
         let path = dir.join(format!("{}.ics", t.slug));
         let mut f = BufWriter::with_capacity(1 << 20, File::create(path)?);
-        let split = t.profile == Profile::Riviera;
-        let mut buf = Vec::with_capacity(1 << 16);
-        for l in header(t, st) {
-            fold(&l, split, &mut buf);
+        f.write_all(&folded(&header(t, st)))?;
+        for (_, bytes) in &events {
+            f.write_all(bytes)?;
         }
-        for (_, lines) in &events {
-            for l in lines {
-                fold(l, split, &mut buf);
-            }
-            if buf.len() > 1 << 16 {
-                f.write_all(&buf)?;
-                buf.clear();
-            }
-        }
-        fold("END:VCALENDAR", split, &mut buf);
-        f.write_all(&buf)?;
+        f.write_all(&folded(&["END:VCALENDAR".to_string()]))?;
         f.flush()?;
         ledger.files += 1;
     }
@@ -566,7 +616,10 @@ mod tests {
         assert_eq!(unfolded.trim_end(), line);
         let mut raw = Vec::new();
         fold(&line, true, &mut raw);
-        assert!(String::from_utf8(raw.clone()).is_err(), "split inside a character");
+        assert!(
+            String::from_utf8(raw.clone()).is_err(),
+            "split inside a character"
+        );
         let unfolded: Vec<u8> = {
             let mut v = Vec::new();
             let mut i = 0;

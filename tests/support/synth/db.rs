@@ -45,7 +45,8 @@ pub fn write(w: &World, path: &Path) -> io::Result<usize> {
             .prepare("INSERT INTO companies (id, slug, name) VALUES (?1, ?2, ?3)")
             .map_err(db_err)?;
         for t in &w.tenants {
-            c.execute(params![t.idx as i64 + 1, t.slug, t.name]).map_err(db_err)?;
+            c.execute(params![t.idx as i64 + 1, t.slug, t.name])
+                .map_err(db_err)?;
         }
         let mut ins = tx
             .prepare(

@@ -36,11 +36,20 @@ enum Dest {
 enum What {
     Booking(Kind),
     Receipt(usize),
-    Forward { of: Kind, of_at: i64, staff: usize },
+    Forward {
+        of: Kind,
+        of_at: i64,
+        staff: usize,
+    },
     Newsletter,
     PasswordReset,
-    Bounce { of_subject: String },
-    AutoReply { of_msgid: String, of_subject: String },
+    Bounce {
+        of_subject: String,
+    },
+    AutoReply {
+        of_msgid: String,
+        of_subject: String,
+    },
 }
 
 #[derive(Debug, Clone)]
@@ -54,21 +63,25 @@ struct Spec {
     msgid: String,
 }
 
-fn dest_of(t: &Tenant) -> Dest {
+/// Where a tenant's mail ends up. The French tenant's mail client keeps the last month in a
+/// Maildir and older mail was exported to an mbox (this also keeps the number of files
+/// small for huge worlds); the US tenant has its own mbox; the others share the platform's.
+fn dest_of(t: &Tenant, at: i64, t1: i64) -> Dest {
     match t.profile {
-        Profile::Liberty => Dest::Maildir,
-        Profile::Riviera => Dest::TenantMbox(t.idx),
+        Profile::Riviera if at > t1 - MAILDIR_DAYS * DAY => Dest::Maildir,
+        Profile::Riviera | Profile::Liberty => Dest::TenantMbox(t.idx),
         _ => Dest::Shared,
     }
 }
 
+const MAILDIR_DAYS: i64 = 30;
+
 /// A Message-ID (without brackets) in the style of the tenant's mailer.
 fn platform_msgid(rng: &mut Rng, t: &Tenant, at: i64) -> String {
-    let d = fmt::utc(at);
     match t.profile {
         Profile::Alpen => format!(
             "{}.{}@{}",
-            d.format("%Y%m%d%H%M%S"),
+            fmt::compact_utc(at),
             rng.chars(12, HEX_UPPER),
             t.domain
         ),
@@ -90,11 +103,19 @@ fn platform_msgid(rng: &mut Rng, t: &Tenant, at: i64) -> String {
             rng.chars(12, HEX_LOWER),
             t.domain
         ),
-        Profile::Sol => format!("{}.{}@mail.{}", rng.chars(16, HEX_LOWER), rng.digits(5), t.domain),
-        Profile::Thames => format!("rc.{}.{at}@mail.rentcloud.example", rng.chars(20, HEX_LOWER)),
+        Profile::Sol => format!(
+            "{}.{}@mail.{}",
+            rng.chars(16, HEX_LOWER),
+            rng.digits(5),
+            t.domain
+        ),
+        Profile::Thames => format!(
+            "rc.{}.{at}@mail.rentcloud.example",
+            rng.chars(20, HEX_LOWER)
+        ),
         Profile::Sakura => format!(
             "{}.{}.booking@{}",
-            d.format("%Y%m%d%H%M%S"),
+            fmt::compact_utc(at),
             rng.chars(8, HEX_LOWER),
             t.domain
         ),
@@ -204,7 +225,12 @@ fn rows_text(rows: &[(String, String)]) -> String {
 
 /// Rows with the values aligned in a column.
 fn rows_aligned(rows: &[(String, String)], indent: &str, sep: &str) -> String {
-    let w = rows.iter().map(|(l, _)| l.chars().count()).max().unwrap_or(0) + 1;
+    let w = rows
+        .iter()
+        .map(|(l, _)| l.chars().count())
+        .max()
+        .unwrap_or(0)
+        + 1;
     rows.iter()
         .map(|(l, v)| {
             let pad = w - l.chars().count();
@@ -218,7 +244,13 @@ fn row(l: &str, v: impl Into<String>) -> (String, String) {
 }
 
 /// An HTML mail with a table of label/value cells, like transactional-mail builders make.
-fn html_table_mail(brand: &str, title: &str, intro: &str, rows: &[(String, String)], footer: &str) -> String {
+fn html_table_mail(
+    brand: &str,
+    title: &str,
+    intro: &str,
+    rows: &[(String, String)],
+    footer: &str,
+) -> String {
     let mut h = String::with_capacity(2048);
     h.push_str("<!DOCTYPE html>\n<html><head><meta http-equiv=\"Content-Type\" content=\"text/html; charset=utf-8\">\n");
     h.push_str(&format!("<title>{}</title></head>\n", html_escape(title)));
@@ -424,7 +456,10 @@ fn liberty(c: &mut Ctx) -> Content {
             (
                 format!("Reservation {} cancelled", c.r()),
                 "Your reservation has been cancelled".to_string(),
-                format!("Hi {}, as requested we have cancelled your reservation.", b.cust.first),
+                format!(
+                    "Hi {}, as requested we have cancelled your reservation.",
+                    b.cust.first
+                ),
                 rows,
             )
         }
@@ -530,9 +565,11 @@ fn text_to_html_paragraphs(text: &str) -> String {
             continue;
         }
         match line.split_once(": ") {
-            Some((l, v)) if l.chars().count() < 40 => {
-                h.push_str(&format!("<b>{}:</b>&nbsp;{}<br>\n", html_escape(l), html_escape(v)))
-            }
+            Some((l, v)) if l.chars().count() < 40 => h.push_str(&format!(
+                "<b>{}:</b>&nbsp;{}<br>\n",
+                html_escape(l),
+                html_escape(v)
+            )),
             _ => h.push_str(&format!("{}<br>\n", html_escape(line))),
         }
     }
@@ -787,7 +824,10 @@ fn sakura(c: &mut Ctx) -> Content {
                 row("Amount", c.m(ch.map(|x| x.amount).unwrap_or(c.st.total))),
                 row(
                     "Date",
-                    fmt::jp_date(&fmt::local(c.t.tz, ch.map(|x| x.created).unwrap_or(b.booked_at))),
+                    fmt::jp_date(&fmt::local(
+                        c.t.tz,
+                        ch.map(|x| x.created).unwrap_or(b.booked_at),
+                    )),
                 ),
                 row(
                     "Card",
@@ -797,7 +837,11 @@ fn sakura(c: &mut Ctx) -> Content {
             if c.rng.chance(500) {
                 rows.push(row("Reservation No.", c.r()));
             }
-            (format!("[{}] Payment receipt", c.t.brand), "Payment receipt", rows)
+            (
+                format!("[{}] Payment receipt", c.t.brand),
+                "Payment receipt",
+                rows,
+            )
         }
     };
     let text = format!(
@@ -808,9 +852,16 @@ fn sakura(c: &mut Ctx) -> Content {
     let mut html = String::from("<html><body>\n");
     html.push_str(&format!("<p>Dear {},</p>\n<p>{title}</p>\n<table border=\"1\" cellspacing=\"0\" cellpadding=\"6\">\n", html_escape(&c.full())));
     for (l, v) in &rows {
-        html.push_str(&format!("<tr><th align=\"left\">{}</th><td>{}</td></tr>\n", html_escape(l), html_escape(v)));
+        html.push_str(&format!(
+            "<tr><th align=\"left\">{}</th><td>{}</td></tr>\n",
+            html_escape(l),
+            html_escape(v)
+        ));
     }
-    html.push_str(&format!("</table>\n<p>{}</p>\n</body></html>\n", html_escape(&foot).replace('\n', "<br>")));
+    html.push_str(&format!(
+        "</table>\n<p>{}</p>\n</body></html>\n",
+        html_escape(&foot).replace('\n', "<br>")
+    ));
     Content {
         subject,
         text,
@@ -848,13 +899,21 @@ fn choose_enc(rng: &mut Rng, t: &Tenant) -> Enc {
             Enc {
                 charset,
                 cte,
-                money: if charset.has_euro() { Money::De } else { Money::DeCode },
+                money: if charset.has_euro() {
+                    Money::De
+                } else {
+                    Money::DeCode
+                },
                 b_subject: false,
             }
         }
         Profile::Liberty => Enc {
             charset: Charset::Utf8,
-            cte: if rng.chance(600) { Cte::Base64 } else { Cte::QuotedPrintable },
+            cte: if rng.chance(600) {
+                Cte::Base64
+            } else {
+                Cte::QuotedPrintable
+            },
             money: Money::Us,
             b_subject: false,
         },
@@ -867,7 +926,11 @@ fn choose_enc(rng: &mut Rng, t: &Tenant) -> Enc {
             Enc {
                 charset,
                 cte,
-                money: if charset.has_euro() { Money::Fr } else { Money::FrCode },
+                money: if charset.has_euro() {
+                    Money::Fr
+                } else {
+                    Money::FrCode
+                },
                 b_subject: false,
             }
         }
@@ -879,28 +942,36 @@ fn choose_enc(rng: &mut Rng, t: &Tenant) -> Enc {
         },
         Profile::Thames => Enc {
             charset: Charset::Utf8,
-            cte: if rng.chance(600) { Cte::EightBit } else { Cte::QuotedPrintable },
+            cte: if rng.chance(600) {
+                Cte::EightBit
+            } else {
+                Cte::QuotedPrintable
+            },
             money: Money::Gb,
             b_subject: false,
         },
         Profile::Sakura => Enc {
             charset: Charset::Utf8,
             cte: Cte::QuotedPrintable,
-            money: if rng.chance(700) { Money::Jp } else { Money::JpCode },
+            money: if rng.chance(700) {
+                Money::Jp
+            } else {
+                Money::JpCode
+            },
             b_subject: false,
         },
     }
 }
 
 /// The MIME body of a booking mail, per family.
-fn body_for(t: &Tenant, c: &Content, enc: &Enc, rng: &mut Rng) -> Part {
+fn body_for(t: &Tenant, c: Content, enc: &Enc, rng: &mut Rng) -> Part {
     let boundary = format!("----=_Part_{}_{}", rng.digits(6), rng.digits(10));
     match t.profile {
         Profile::Liberty => Part::Text {
             subtype: "html",
             charset: enc.charset,
             cte: enc.cte,
-            text: c.html.clone().unwrap_or_default(),
+            text: c.html.unwrap_or_default(),
         },
         Profile::Sol | Profile::Sakura => Part::Multi {
             subtype: "alternative",
@@ -911,7 +982,7 @@ fn body_for(t: &Tenant, c: &Content, enc: &Enc, rng: &mut Rng) -> Part {
                     subtype: "plain",
                     charset: enc.charset,
                     cte: enc.cte,
-                    text: c.text.clone(),
+                    text: c.text,
                 },
                 Part::Text {
                     subtype: "html",
@@ -921,23 +992,23 @@ fn body_for(t: &Tenant, c: &Content, enc: &Enc, rng: &mut Rng) -> Part {
                     } else {
                         Cte::QuotedPrintable
                     },
-                    text: c.html.clone().unwrap_or_default(),
+                    text: c.html.unwrap_or_default(),
                 },
             ],
         },
-        _ => match &c.html {
+        _ => match c.html {
             // A receipt of a text-only family still comes as the shared receipt HTML.
             Some(h) => Part::Text {
                 subtype: "html",
                 charset: Charset::Utf8,
                 cte: Cte::QuotedPrintable,
-                text: h.clone(),
+                text: h,
             },
             None => Part::Text {
                 subtype: "plain",
                 charset: enc.charset,
                 cte: enc.cte,
-                text: c.text.clone(),
+                text: c.text,
             },
         },
     }
@@ -953,7 +1024,15 @@ fn received(rng: &mut Rng, from_host: &str, to_addr: &str, date: &str) -> String
     )
 }
 
-fn booking_ctx<'a>(w: &'a World, bi: usize, kind: Kind, at: i64, charge: Option<usize>, money: Money, rng: Rng) -> Ctx<'a> {
+fn booking_ctx<'a>(
+    w: &'a World,
+    bi: usize,
+    kind: Kind,
+    at: i64,
+    charge: Option<usize>,
+    money: Money,
+    rng: Rng,
+) -> Ctx<'a> {
     let b = &w.bookings[bi];
     Ctx {
         t: &w.tenants[b.tenant],
@@ -968,7 +1047,7 @@ fn booking_ctx<'a>(w: &'a World, bi: usize, kind: Kind, at: i64, charge: Option<
 
 /// Renders one booking mail (confirmation, modification, ...). Deterministic in the
 /// Message-ID, so a duplicate renders to the same bytes.
-fn render_booking(w: &World, s: &Spec, kind: Kind, charge: Option<usize>) -> Vec<u8> {
+fn render_booking(w: &World, s: &Spec, kind: Kind, charge: Option<usize>) -> Mail {
     let bi = s.booking.unwrap_or(0);
     let b = &w.bookings[bi];
     let t = &w.tenants[b.tenant];
@@ -985,18 +1064,33 @@ fn render_booking(w: &World, s: &Spec, kind: Kind, charge: Option<usize>) -> Vec
     };
     let mut headers = vec![
         ("Return-Path".to_string(), format!("<{saddr}>")),
-        ("Received".to_string(), received(&mut rng, &from_host, &b.cust.email, &date)),
+        (
+            "Received".to_string(),
+            received(&mut rng, &from_host, &b.cust.email, &date),
+        ),
         ("Date".to_string(), date),
-        ("From".to_string(), mime::address(&sname, &saddr, enc.charset)),
-        ("To".to_string(), mime::address(&b.cust.full(), &b.cust.email, enc.charset)),
-        ("Subject".to_string(), mime::header_words(&c.subject, enc.charset, enc.b_subject)),
+        (
+            "From".to_string(),
+            mime::address(&sname, &saddr, enc.charset),
+        ),
+        (
+            "To".to_string(),
+            mime::address(&b.cust.full(), &b.cust.email, enc.charset),
+        ),
+        (
+            "Subject".to_string(),
+            mime::header_words(&c.subject, enc.charset, enc.b_subject),
+        ),
         ("Message-ID".to_string(), format!("<{}>", s.msgid)),
     ];
     match t.profile {
         Profile::Alpen => headers.push(("X-Mailer".into(), "AlpenBooking 3.2".into())),
         Profile::Liberty => {
             headers.push(("Reply-To".into(), format!("help@{}", t.domain)));
-            headers.push(("Feedback-ID".into(), "1.us-east-1.booking:transactional".into()));
+            headers.push((
+                "Feedback-ID".into(),
+                "1.us-east-1.booking:transactional".into(),
+            ));
         }
         Profile::Thames => {
             headers.push(("Reply-To".into(), format!("bookings@{}", t.domain)));
@@ -1004,8 +1098,8 @@ fn render_booking(w: &World, s: &Spec, kind: Kind, charge: Option<usize>) -> Vec
         }
         _ => {}
     }
-    let body = body_for(t, &c, &enc, &mut rng);
-    mime::render(&Mail { headers, body })
+    let body = body_for(t, c, &enc, &mut rng);
+    Mail { headers, body }
 }
 
 fn forward_intro(t: &Tenant, colleague: &str, me: &str) -> (&'static str, String) {
@@ -1029,7 +1123,7 @@ fn forward_intro(t: &Tenant, colleague: &str, me: &str) -> (&'static str, String
     }
 }
 
-fn render_forward(w: &World, s: &Spec, of: Kind, of_at: i64, staff: usize) -> Vec<u8> {
+fn render_forward(w: &World, s: &Spec, of: Kind, of_at: i64, staff: usize) -> Mail {
     let bi = s.booking.unwrap_or(0);
     let b = &w.bookings[bi];
     let t = &w.tenants[b.tenant];
@@ -1072,23 +1166,38 @@ fn render_forward(w: &World, s: &Spec, of: Kind, of_at: i64, staff: usize) -> Ve
     let quoted: String = orig
         .text
         .lines()
-        .map(|l| if l.is_empty() { ">\n".to_string() } else { format!("> {l}\n") })
+        .map(|l| {
+            if l.is_empty() {
+                ">\n".to_string()
+            } else {
+                format!("> {l}\n")
+            }
+        })
         .collect();
     let text = format!("{intro}{head}{quoted}");
     let date = fmt::rfc2822(&fmt::local(t.tz, s.at));
     let headers = vec![
         ("Date".to_string(), date),
-        ("From".to_string(), mime::address(&me_name, &me_addr, Charset::Utf8)),
-        ("To".to_string(), mime::address(&col_name, &col_addr, Charset::Utf8)),
+        (
+            "From".to_string(),
+            mime::address(&me_name, &me_addr, Charset::Utf8),
+        ),
+        (
+            "To".to_string(),
+            mime::address(&col_name, &col_addr, Charset::Utf8),
+        ),
         (
             "Subject".to_string(),
             mime::header_words(&format!("{prefix}{}", orig.subject), Charset::Utf8, false),
         ),
         ("Message-ID".to_string(), format!("<{}>", s.msgid)),
-        ("Thread-Topic".to_string(), mime::header_words(&orig.subject, Charset::Utf8, false)),
+        (
+            "Thread-Topic".to_string(),
+            mime::header_words(&orig.subject, Charset::Utf8, false),
+        ),
         ("Content-Language".to_string(), lang.to_string()),
     ];
-    mime::render(&Mail {
+    Mail {
         headers,
         body: Part::Text {
             subtype: "plain",
@@ -1096,7 +1205,7 @@ fn render_forward(w: &World, s: &Spec, of: Kind, of_at: i64, staff: usize) -> Ve
             cte: Cte::QuotedPrintable,
             text,
         },
-    })
+    }
 }
 
 fn newsletter_text(t: &Tenant, rng: &mut Rng) -> (String, String) {
@@ -1142,7 +1251,7 @@ fn newsletter_text(t: &Tenant, rng: &mut Rng) -> (String, String) {
     }
 }
 
-fn render_noise(w: &World, s: &Spec) -> Vec<u8> {
+fn render_noise(w: &World, s: &Spec) -> Mail {
     let t = &w.tenants[s.tenant];
     let mut rng = Rng::new(hash_str(&s.msgid));
     let date = fmt::rfc2822(&fmt::local(t.tz, s.at));
@@ -1154,30 +1263,54 @@ fn render_noise(w: &World, s: &Spec) -> Vec<u8> {
             let html = text_to_html_paragraphs(&text);
             let headers = vec![
                 ("Date".to_string(), date),
-                ("From".to_string(), format!("{} <news@{}>", t.brand, t.domain)),
+                (
+                    "From".to_string(),
+                    format!("{} <news@{}>", t.brand, t.domain),
+                ),
                 ("To".to_string(), "undisclosed-recipients:;".to_string()),
-                ("Subject".to_string(), mime::header_words(&subject, Charset::Utf8, true)),
+                (
+                    "Subject".to_string(),
+                    mime::header_words(&subject, Charset::Utf8, true),
+                ),
                 mid,
                 ("List-Id".to_string(), format!("<newsletter.{}>", t.domain)),
                 (
                     "List-Unsubscribe".to_string(),
-                    format!("<https://{}/u/{}>, <mailto:unsubscribe@{}>", t.domain, rng.chars(16, BASE62), t.domain),
+                    format!(
+                        "<https://{}/u/{}>, <mailto:unsubscribe@{}>",
+                        t.domain,
+                        rng.chars(16, BASE62),
+                        t.domain
+                    ),
                 ),
-                ("List-Unsubscribe-Post".to_string(), "List-Unsubscribe=One-Click".to_string()),
+                (
+                    "List-Unsubscribe-Post".to_string(),
+                    "List-Unsubscribe=One-Click".to_string(),
+                ),
                 ("Precedence".to_string(), "bulk".to_string()),
             ];
-            mime::render(&Mail {
+            Mail {
                 headers,
                 body: Part::Multi {
                     subtype: "alternative",
                     params: "",
                     boundary: format!("=_nl_{}", rng.chars(20, BASE62)),
                     parts: vec![
-                        Part::Text { subtype: "plain", charset: Charset::Utf8, cte: Cte::QuotedPrintable, text },
-                        Part::Text { subtype: "html", charset: Charset::Utf8, cte: Cte::Base64, text: html },
+                        Part::Text {
+                            subtype: "plain",
+                            charset: Charset::Utf8,
+                            cte: Cte::QuotedPrintable,
+                            text,
+                        },
+                        Part::Text {
+                            subtype: "html",
+                            charset: Charset::Utf8,
+                            cte: Cte::Base64,
+                            text: html,
+                        },
                     ],
                 },
-            })
+            }
         }
         What::PasswordReset => {
             let (staff_name, staff_addr) = t.staff(rng.index(2));
@@ -1186,17 +1319,28 @@ fn render_noise(w: &World, s: &Spec) -> Vec<u8> {
                 staff_name.split(' ').next().unwrap_or(""),
                 rng.digits(6)
             );
-            mime::render(&Mail {
+            Mail {
                 headers: vec![
                     ("Date".to_string(), date),
-                    ("From".to_string(), "RentCloud <no-reply@rentcloud.example>".to_string()),
+                    (
+                        "From".to_string(),
+                        "RentCloud <no-reply@rentcloud.example>".to_string(),
+                    ),
                     ("To".to_string(), staff_addr.clone()),
-                    ("Subject".to_string(), "Reset your RentCloud password".to_string()),
+                    (
+                        "Subject".to_string(),
+                        "Reset your RentCloud password".to_string(),
+                    ),
                     mid,
                     ("Auto-Submitted".to_string(), "auto-generated".to_string()),
                 ],
-                body: Part::Text { subtype: "plain", charset: Charset::Utf8, cte: Cte::QuotedPrintable, text },
-            })
+                body: Part::Text {
+                    subtype: "plain",
+                    charset: Charset::Utf8,
+                    cte: Cte::QuotedPrintable,
+                    text,
+                },
+            }
         }
         What::Bounce { of_subject } => {
             let b = &w.bookings[s.booking.unwrap_or(0)];
@@ -1221,7 +1365,7 @@ fn render_noise(w: &World, s: &Spec) -> Vec<u8> {
                 rng.chars(20, HEX_LOWER),
                 t.domain
             );
-            mime::render(&Mail {
+            Mail {
                 headers: vec![
                     ("Return-Path".to_string(), "<>".to_string()),
                     ("Date".to_string(), date.clone()),
@@ -1250,9 +1394,12 @@ fn render_noise(w: &World, s: &Spec) -> Vec<u8> {
                         },
                     ],
                 },
-            })
+            }
         }
-        What::AutoReply { of_msgid, of_subject } => {
+        What::AutoReply {
+            of_msgid,
+            of_subject,
+        } => {
             let b = &w.bookings[s.booking.unwrap_or(0)];
             let back = fmt::local(t.tz, s.at + rng.range(3, 15) * DAY);
             let (prefix, text) = match b.cust.country {
@@ -1273,12 +1420,18 @@ fn render_noise(w: &World, s: &Spec) -> Vec<u8> {
                     format!("Thank you for your email. I am out of the office until {} with limited access to email.\n\nBest regards,\n{}\n", fmt::gb_date(&back), b.cust.full()),
                 ),
             };
-            mime::render(&Mail {
+            Mail {
                 headers: vec![
                     ("Date".to_string(), date),
-                    ("From".to_string(), mime::address(&b.cust.full(), &b.cust.email, Charset::Utf8)),
+                    (
+                        "From".to_string(),
+                        mime::address(&b.cust.full(), &b.cust.email, Charset::Utf8),
+                    ),
                     ("To".to_string(), saddr.clone()),
-                    ("Subject".to_string(), mime::header_words(&format!("{prefix}{of_subject}"), Charset::Utf8, false)),
+                    (
+                        "Subject".to_string(),
+                        mime::header_words(&format!("{prefix}{of_subject}"), Charset::Utf8, false),
+                    ),
                     mid,
                     ("In-Reply-To".to_string(), format!("<{of_msgid}>")),
                     ("References".to_string(), format!("<{of_msgid}>")),
@@ -1286,20 +1439,34 @@ fn render_noise(w: &World, s: &Spec) -> Vec<u8> {
                     ("X-Autoreply".to_string(), "yes".to_string()),
                     ("X-Auto-Response-Suppress".to_string(), "All".to_string()),
                 ],
-                body: Part::Text { subtype: "plain", charset: Charset::Utf8, cte: Cte::QuotedPrintable, text },
-            })
+                body: Part::Text {
+                    subtype: "plain",
+                    charset: Charset::Utf8,
+                    cte: Cte::QuotedPrintable,
+                    text,
+                },
+            }
         }
-        _ => Vec::new(),
+        _ => Mail {
+            headers: Vec::new(),
+            body: Part::Raw {
+                content_type: "text/plain".into(),
+                body: Vec::new(),
+            },
+        },
     }
 }
 
-fn render(w: &World, s: &Spec) -> Vec<u8> {
-    match &s.what {
+/// Renders a spec into `out` (cleared first).
+fn render(w: &World, s: &Spec, out: &mut Vec<u8>) {
+    out.clear();
+    let mail = match &s.what {
         What::Booking(k) => render_booking(w, s, *k, None),
         What::Receipt(ci) => render_booking(w, s, Kind::Receipt, Some(*ci)),
         What::Forward { of, of_at, staff } => render_forward(w, s, *of, *of_at, *staff),
         _ => render_noise(w, s),
-    }
+    };
+    mime::render_into(&mail, out);
 }
 
 /// The subject a booking mail was sent with (for auto-replies and bounces quoting it).
@@ -1322,12 +1489,11 @@ fn plan(w: &World, ledger: &mut Ledger) -> Vec<Spec> {
     let mut confirmed: Vec<Vec<(usize, String, i64)>> = vec![Vec::new(); w.tenants.len()];
     for (bi, b) in w.bookings.iter().enumerate() {
         let t = &w.tenants[b.tenant];
-        let dest = dest_of(t);
         let mut rng = b.rng(0xE3A1);
-        let mk = |rng: &mut Rng, at: i64, what: What, dest: Dest| Spec {
+        let mk = |rng: &mut Rng, at: i64, what: What| Spec {
             at,
             ord: 0,
-            dest,
+            dest: dest_of(t, at, t1),
             tenant: t.idx,
             booking: Some(bi),
             what,
@@ -1335,7 +1501,7 @@ fn plan(w: &World, ledger: &mut Ledger) -> Vec<Spec> {
         };
         let conf_at = b.booked_at + rng.range(20, 180);
         if !b.f.no_confirmation && conf_at <= t1 {
-            let s = mk(&mut rng, conf_at, What::Booking(Kind::Confirmation), dest);
+            let s = mk(&mut rng, conf_at, What::Booking(Kind::Confirmation));
             ledger.add(bi, format!("email:{}", s.msgid), true);
             if b.class != Class::Old {
                 confirmed[t.idx].push((bi, s.msgid.clone(), conf_at));
@@ -1351,14 +1517,21 @@ fn plan(w: &World, ledger: &mut Ledger) -> Vec<Spec> {
             if b.f.forward {
                 let fwd_at = conf_at + rng.range(600, 2 * DAY);
                 if fwd_at <= t1 {
-                    let outlook = matches!(t.profile, Profile::Alpen | Profile::Riviera | Profile::Thames);
+                    let outlook = matches!(
+                        t.profile,
+                        Profile::Alpen | Profile::Riviera | Profile::Thames
+                    );
                     let f = Spec {
                         at: fwd_at,
                         ord: 0,
                         dest: Dest::Eml,
                         tenant: t.idx,
                         booking: Some(bi),
-                        what: What::Forward { of: Kind::Confirmation, of_at: conf_at, staff: rng.index(2) },
+                        what: What::Forward {
+                            of: Kind::Confirmation,
+                            of_at: conf_at,
+                            staff: rng.index(2),
+                        },
                         msgid: personal_msgid(&mut rng, outlook),
                     };
                     ledger.add(bi, format!("email:{}", f.msgid), true);
@@ -1370,7 +1543,7 @@ fn plan(w: &World, ledger: &mut Ledger) -> Vec<Spec> {
         if let Some((m, _)) = &b.modified {
             let at = m + rng.range(10, 120);
             if at <= t1 {
-                let s = mk(&mut rng, at, What::Booking(Kind::Modification), dest);
+                let s = mk(&mut rng, at, What::Booking(Kind::Modification));
                 ledger.add(bi, format!("email:{}", s.msgid), true);
                 push(&mut specs, s);
             }
@@ -1378,14 +1551,14 @@ fn plan(w: &World, ledger: &mut Ledger) -> Vec<Spec> {
         if let Some(c) = b.cancelled_at {
             let at = c + rng.range(10, 120);
             if at <= t1 {
-                let s = mk(&mut rng, at, What::Booking(Kind::Cancellation), dest);
+                let s = mk(&mut rng, at, What::Booking(Kind::Cancellation));
                 ledger.add(bi, format!("email:{}", s.msgid), true);
                 push(&mut specs, s);
             }
         }
         let rem = b.final_state().pickup - DAY - rng.range(0, HOUR);
         if rem > b.booked_at + HOUR && rem <= t1 && b.cancelled_at.is_none_or(|c| rem < c) {
-            let s = mk(&mut rng, rem, What::Booking(Kind::Reminder), dest);
+            let s = mk(&mut rng, rem, What::Booking(Kind::Reminder));
             ledger.add(bi, format!("email:{}", s.msgid), true);
             push(&mut specs, s);
         }
@@ -1395,7 +1568,7 @@ fn plan(w: &World, ledger: &mut Ledger) -> Vec<Spec> {
                 if ch.failed || at > t1 {
                     continue;
                 }
-                let s = mk(&mut rng, at, What::Receipt(ci), dest);
+                let s = mk(&mut rng, at, What::Receipt(ci));
                 ledger.add(bi, format!("email:{}", s.msgid), false);
                 push(&mut specs, s);
             }
@@ -1404,19 +1577,33 @@ fn plan(w: &World, ledger: &mut Ledger) -> Vec<Spec> {
     // Noise: newsletters, password resets, bounces, auto-replies.
     for t in &w.tenants {
         let mut rng = Rng::new(super::rng::mix(w.seed, 0x4E01 + t.idx as u64));
-        let dest = dest_of(t);
         let n_conf = confirmed[t.idx].len();
         let span = (t1 - w.t0).max(1);
-        let mut noise = |specs: &mut Vec<Spec>, rng: &mut Rng, at: i64, booking: Option<usize>, what: What, outlook: bool| {
+        let mut noise = |specs: &mut Vec<Spec>,
+                         rng: &mut Rng,
+                         at: i64,
+                         booking: Option<usize>,
+                         what: What,
+                         outlook: bool| {
             let msgid = match what {
                 What::AutoReply { .. } => personal_msgid(rng, outlook),
-                What::Bounce { .. } => format!("{}.{}@mx1.{}", at, rng.chars(10, HEX_UPPER), t.domain),
+                What::Bounce { .. } => {
+                    format!("{}.{}@mx1.{}", at, rng.chars(10, HEX_UPPER), t.domain)
+                }
                 _ => platform_msgid(rng, t, at),
             };
             ledger.noise.push(format!("email:{msgid}"));
             push(
                 specs,
-                Spec { at, ord: 0, dest, tenant: t.idx, booking, what, msgid },
+                Spec {
+                    at,
+                    ord: 0,
+                    dest: dest_of(t, at, t1),
+                    tenant: t.idx,
+                    booking,
+                    what,
+                    msgid,
+                },
             );
         };
         for _ in 0..(1 + n_conf / 80) {
@@ -1432,14 +1619,31 @@ fn plan(w: &World, ledger: &mut Ledger) -> Vec<Spec> {
                 let (bi, _, at) = confirmed[t.idx][rng.index(n_conf)].clone();
                 let subj = subject_of(w, bi, Kind::Confirmation, at);
                 let at = (at + rng.range(5, 300)).min(t1);
-                noise(&mut specs, &mut rng, at, Some(bi), What::Bounce { of_subject: subj }, false);
+                noise(
+                    &mut specs,
+                    &mut rng,
+                    at,
+                    Some(bi),
+                    What::Bounce { of_subject: subj },
+                    false,
+                );
             }
             for _ in 0..(1 + n_conf / 60) {
                 let (bi, of_msgid, at) = confirmed[t.idx][rng.index(n_conf)].clone();
                 let of_subject = subject_of(w, bi, Kind::Confirmation, at);
                 let at = (at + rng.range(2, 120)).min(t1);
                 let outlook = rng.chance(500);
-                noise(&mut specs, &mut rng, at, Some(bi), What::AutoReply { of_msgid, of_subject }, outlook);
+                noise(
+                    &mut specs,
+                    &mut rng,
+                    at,
+                    Some(bi),
+                    What::AutoReply {
+                        of_msgid,
+                        of_subject,
+                    },
+                    outlook,
+                );
             }
         }
     }
@@ -1477,10 +1681,17 @@ fn envelope_sender(w: &World, s: &Spec) -> String {
 fn eml_name(subject_hint: &str, at: i64, n: usize) -> String {
     let clean: String = subject_hint
         .chars()
-        .map(|c| if c.is_ascii_alphanumeric() || c == '-' { c } else { '_' })
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '-' {
+                c
+            } else {
+                '_'
+            }
+        })
         .take(48)
         .collect();
-    format!("{}-{n:04}-{clean}.eml", fmt::utc(at).format("%Y%m%d-%H%M"))
+    let stamp = fmt::compact_utc(at);
+    format!("{}-{}-{n:04}-{clean}.eml", &stamp[..8], &stamp[8..12])
 }
 
 /// A file that looks like an Outlook .msg (OLE compound file) saved into the .eml folder.
@@ -1512,20 +1723,27 @@ fn fake_msg(rng: &mut Rng, text: &str) -> Vec<u8> {
 /// Writes every mail container under `out/mail`.
 pub fn write(w: &World, out: &Path, ledger: &mut Ledger) -> io::Result<()> {
     let mut specs = plan(w, ledger);
-    specs.sort_by(|a, b| (a.dest, a.at, a.ord).cmp(&(b.dest, b.at, b.ord)));
+    specs.sort_by_key(|s| (s.dest, s.at, s.ord));
     let mail_dir = out.join("mail");
     let maildir = mail_dir.join("maildir");
     let eml_dir = mail_dir.join("eml");
-    for d in [&mail_dir, &eml_dir, &maildir.join("cur"), &maildir.join("new"), &maildir.join("tmp")] {
+    for d in [
+        &mail_dir,
+        &eml_dir,
+        &maildir.join("cur"),
+        &maildir.join("new"),
+        &maildir.join("tmp"),
+    ] {
         fs::create_dir_all(d)?;
     }
     let mut current: Option<(Dest, BufWriter<File>)> = None;
     let mut buf = Vec::with_capacity(8192);
+    let mut msg = Vec::with_capacity(8192);
     let mut n_eml = 0usize;
     let mut n_maildir = 0usize;
     let mut first_gap_conf: Option<(Spec, Vec<u8>)> = None;
     for s in &specs {
-        let msg = render(w, s);
+        render(w, s, &mut msg);
         if first_gap_conf.is_none() {
             if let (What::Booking(Kind::Confirmation), Some(bi)) = (&s.what, s.booking) {
                 if w.bookings[bi].class == Class::Gap && s.dest != Dest::Eml {
@@ -1540,16 +1758,22 @@ pub fn write(w: &World, out: &Path, ledger: &mut Ledger) -> io::Result<()> {
                         f.flush()?;
                     }
                     let path = match s.dest {
-                        Dest::TenantMbox(ti) => mail_dir.join(format!("{}.mbox", w.tenants[ti].slug)),
+                        Dest::TenantMbox(ti) => {
+                            mail_dir.join(format!("{}.mbox", w.tenants[ti].slug))
+                        }
                         _ => mail_dir.join("sent.mbox"),
                     };
                     ledger.files += 1;
-                    current = Some((s.dest, BufWriter::with_capacity(1 << 20, File::create(path)?)));
+                    current = Some((
+                        s.dest,
+                        BufWriter::with_capacity(1 << 20, File::create(path)?),
+                    ));
                 }
                 if let Some((_, f)) = current.as_mut() {
                     buf.clear();
                     buf.extend_from_slice(
-                        format!("From {} {}\n", envelope_sender(w, s), fmt::asctime(s.at)).as_bytes(),
+                        format!("From {} {}\n", envelope_sender(w, s), fmt::asctime(s.at))
+                            .as_bytes(),
                     );
                     mboxrd_escape(&msg, &mut buf);
                     buf.push(b'\n');
@@ -1595,13 +1819,19 @@ pub fn write(w: &World, out: &Path, ledger: &mut Ledger) -> io::Result<()> {
         let head_end = msg.windows(2).position(|p| p == b"\n\n").unwrap_or(0);
         let cut = (msg.len() * 55 / 100).max(head_end + 40).min(msg.len());
         n_eml += 1;
-        fs::write(eml_dir.join(eml_name("truncated", s.at, n_eml)), mime::crlf(&msg[..cut]))?;
+        fs::write(
+            eml_dir.join(eml_name("truncated", s.at, n_eml)),
+            mime::crlf(&msg[..cut]),
+        )?;
         ledger.files += 1;
         let b = &w.bookings[s.booking.unwrap_or(0)];
         let mut rng = b.rng(0x3F6);
         fs::write(
             eml_dir.join(format!("{}.msg", b.booking_ref)),
-            fake_msg(&mut rng, &format!("Buchung {} {}", b.booking_ref, b.cust.full())),
+            fake_msg(
+                &mut rng,
+                &format!("Buchung {} {}", b.booking_ref, b.cust.full()),
+            ),
         )?;
         ledger.files += 1;
     }

@@ -31,7 +31,11 @@ pub fn render(w: &World, mappings: &Path) -> String {
     let m = mappings.to_string_lossy().to_string();
     let target = mappings.join("target").join("samples.toml");
     let mut s = String::new();
-    let _ = writeln!(s, "# Synthetic world (seed {}): evidence of a lost booking window.", w.seed);
+    let _ = writeln!(
+        s,
+        "# Synthetic world (seed {}): evidence of a lost booking window.",
+        w.seed
+    );
     let _ = writeln!(s, "mappings = {}", q(&m));
     let _ = writeln!(s, "output = \"out\"");
     let _ = writeln!(s);
@@ -46,7 +50,10 @@ pub fn render(w: &World, mappings: &Path) -> String {
     let _ = writeln!(s);
     let _ = writeln!(s, "[sources]");
     let _ = writeln!(s, "stripe_json = [\"stripe/*/*.json\"]");
-    let _ = writeln!(s, "emails = [\"mail/*.mbox\", \"mail/maildir\", \"mail/eml\"]");
+    let _ = writeln!(
+        s,
+        "emails = [\"mail/*.mbox\", \"mail/maildir\", \"mail/eml\"]"
+    );
     for t in &w.tenants {
         let _ = writeln!(s);
         let _ = writeln!(s, "[[tenants]]");
@@ -56,7 +63,11 @@ pub fn render(w: &World, mappings: &Path) -> String {
         let _ = writeln!(s, "timezone = {}", q(t.tz_name));
         let _ = writeln!(s, "currency = {}", q(t.currency));
         let _ = writeln!(s, "email_senders = {}", list(&t.email_senders()));
-        let _ = writeln!(s, "calendars = {}", list(&[format!("calendars/{}.ics", t.slug)]));
+        let _ = writeln!(
+            s,
+            "calendars = {}",
+            list(&[format!("calendars/{}.ics", t.slug)])
+        );
         if t.stripe_csv() {
             let _ = writeln!(s, "stripe_csv = {}", list(&[stripe::csv_path(t)]));
         }

@@ -292,15 +292,27 @@ fn date_range_gb(t: &Tenant, a: i64, b: i64) -> String {
 
 /// Description and metadata of a charge, per tenant; and whether it names the pick-up date
 /// together with the reference or the customer's name.
-fn describe(t: &Tenant, b: &Booking, c: &Charge) -> (Option<String>, BTreeMap<&'static str, String>, bool) {
-    let st = if c.final_state { b.final_state() } else { &b.orig };
+fn describe(
+    t: &Tenant,
+    b: &Booking,
+    c: &Charge,
+) -> (Option<String>, BTreeMap<&'static str, String>, bool) {
+    let st = if c.final_state {
+        b.final_state()
+    } else {
+        &b.orig
+    };
     let r = &b.booking_ref;
     let veh = t.vehicle(st.vehicle);
     let ini: String = b.cust.first.chars().take(1).collect();
     let mut md = BTreeMap::new();
     match t.profile {
         Profile::Alpen => {
-            let what = if c.kind == ChargeKind::Balance { "Restzahlung" } else { "Anzahlung" };
+            let what = if c.kind == ChargeKind::Balance {
+                "Restzahlung"
+            } else {
+                "Anzahlung"
+            };
             let d = if b.f.desc_no_ref {
                 format!("{what} Mietwagen")
             } else {
@@ -357,7 +369,10 @@ fn describe(t: &Tenant, b: &Booking, c: &Charge) -> (Option<String>, BTreeMap<&'
             let d = if c.kind == ChargeKind::Extra {
                 format!("Hire amendment {r}")
             } else {
-                format!("Car hire {r} – {veh}, {}", date_range_gb(t, st.pickup, st.ret))
+                format!(
+                    "Car hire {r} – {veh}, {}",
+                    date_range_gb(t, st.pickup, st.ret)
+                )
             };
             (Some(d), md, true)
         }
@@ -389,7 +404,9 @@ fn describe(t: &Tenant, b: &Booking, c: &Charge) -> (Option<String>, BTreeMap<&'
             if b.f.csv_pickup {
                 md.insert(
                     "pickup",
-                    fmt::local(t.tz, st.pickup).format("%Y-%m-%d %H:%M").to_string(),
+                    fmt::local(t.tz, st.pickup)
+                        .format("%Y-%m-%d %H:%M")
+                        .to_string(),
                 );
             }
             (Some(d), md, b.f.csv_pickup)
@@ -398,7 +415,11 @@ fn describe(t: &Tenant, b: &Booking, c: &Charge) -> (Option<String>, BTreeMap<&'
 }
 
 fn statement_descriptor(t: &Tenant) -> String {
-    data::ascii_fold(&t.brand).to_uppercase().chars().take(22).collect()
+    data::ascii_fold(&t.brand)
+        .to_uppercase()
+        .chars()
+        .take(22)
+        .collect()
 }
 
 fn network(brand: &'static str) -> &'static str {
@@ -413,7 +434,10 @@ fn network(brand: &'static str) -> &'static str {
 
 fn charge_json(t: &Tenant, b: &Booking, c: &Charge, rng: &mut Rng) -> (ChargeJson, bool) {
     let (description, metadata, carries) = describe(t, b, c);
-    let with_email = matches!(t.profile, Profile::Liberty | Profile::Sol | Profile::Thames | Profile::Sakura);
+    let with_email = matches!(
+        t.profile,
+        Profile::Liberty | Profile::Sol | Profile::Thames | Profile::Sakura
+    );
     let receipts = t.receipts();
     let outcome = if c.failed {
         Outcome {
@@ -421,7 +445,11 @@ fn charge_json(t: &Tenant, b: &Booking, c: &Charge, rng: &mut Rng) -> (ChargeJso
             network_advice_code: None,
             network_decline_code: None,
             network_status: "declined_by_network",
-            reason: Some(if rng.chance(500) { "insufficient_funds" } else { "generic_decline" }),
+            reason: Some(if rng.chance(500) {
+                "insufficient_funds"
+            } else {
+                "generic_decline"
+            }),
             risk_level: "normal",
             risk_score: rng.range(5, 70),
             seller_message: "The bank did not return any further details with this decline.",
@@ -461,12 +489,24 @@ fn charge_json(t: &Tenant, b: &Booking, c: &Charge, rng: &mut Rng) -> (ChargeJso
                 country: Some(b.cust.country.iso()),
                 line1: None,
                 line2: None,
-                postal_code: if rng.chance(500) { Some(rng.digits(5)) } else { None },
+                postal_code: if rng.chance(500) {
+                    Some(rng.digits(5))
+                } else {
+                    None
+                },
                 state: None,
             },
-            email: if with_email { Some(b.cust.email.clone()) } else { None },
+            email: if with_email {
+                Some(b.cust.email.clone())
+            } else {
+                None
+            },
             name: Some(cardholder(b)),
-            phone: if t.profile == Profile::Liberty { Some(b.cust.phone_intl.replace([' ', '-'], "")) } else { None },
+            phone: if t.profile == Profile::Liberty {
+                Some(b.cust.phone_intl.replace([' ', '-'], ""))
+            } else {
+                None
+            },
             tax_id: None,
         },
         calculated_statement_descriptor: statement_descriptor(t),
@@ -479,8 +519,16 @@ fn charge_json(t: &Tenant, b: &Booking, c: &Charge, rng: &mut Rng) -> (ChargeJso
         dispute: None,
         disputed: false,
         failure_balance_transaction: None,
-        failure_code: if c.failed { Some("card_declined") } else { None },
-        failure_message: if c.failed { Some("Your card was declined.") } else { None },
+        failure_code: if c.failed {
+            Some("card_declined")
+        } else {
+            None
+        },
+        failure_message: if c.failed {
+            Some("Your card was declined.")
+        } else {
+            None
+        },
         fraud_details: Empty {},
         invoice: None,
         livemode: true,
@@ -507,11 +555,15 @@ fn charge_json(t: &Tenant, b: &Booking, c: &Charge, rng: &mut Rng) -> (ChargeJso
                 extended_authorization: Status { status: "disabled" },
                 fingerprint: b.card.fingerprint.clone(),
                 funding: b.card.funding,
-                incremental_authorization: Status { status: "unavailable" },
+                incremental_authorization: Status {
+                    status: "unavailable",
+                },
                 installments: None,
                 last4: b.card.last4.clone(),
                 mandate: None,
-                multicapture: Status { status: "unavailable" },
+                multicapture: Status {
+                    status: "unavailable",
+                },
                 network: network(b.card.brand),
                 network_token: NetworkToken { used: false },
                 network_transaction_id: Some(rng.digits(15)),
@@ -526,8 +578,16 @@ fn charge_json(t: &Tenant, b: &Booking, c: &Charge, rng: &mut Rng) -> (ChargeJso
             type_: "card",
         },
         radar_options: Empty {},
-        receipt_email: if receipts { Some(b.cust.email.clone()) } else { None },
-        receipt_number: if receipts && !c.failed { Some(c.receipt_number.clone()) } else { None },
+        receipt_email: if receipts {
+            Some(b.cust.email.clone())
+        } else {
+            None
+        },
+        receipt_number: if receipts && !c.failed {
+            Some(c.receipt_number.clone())
+        } else {
+            None
+        },
         receipt_url: format!(
             "https://pay.stripe.com/receipts/payment/CAcaFwoVYWNjdF8x{}",
             rng.chars(60, BASE62)
@@ -572,10 +632,20 @@ fn refund_json(t: &Tenant, b: &Booking, r: &Refund, rng: &mut Rng) -> RefundJson
 }
 
 /// One payment intent per intent id: the amount of its successful charge (or the failed one).
-fn payment_intent_json(t: &Tenant, b: &Booking, charges: &[&Charge], rng: &mut Rng) -> Option<PaymentIntentJson> {
-    let ok = charges.iter().find(|c| !c.failed).or(charges.last())?;
+fn payment_intent_json(
+    t: &Tenant,
+    b: &Booking,
+    charges: &[&Charge],
+    rng: &mut Rng,
+) -> PaymentIntentJson {
+    let ok = charges
+        .iter()
+        .find(|c| !c.failed)
+        .or(charges.last())
+        .copied()
+        .unwrap_or(&b.charges[0]);
     let (description, metadata, _) = describe(t, b, ok);
-    Some(PaymentIntentJson {
+    PaymentIntentJson {
         id: ok.pi.clone(),
         object: "payment_intent",
         amount: ok.amount,
@@ -593,7 +663,7 @@ fn payment_intent_json(t: &Tenant, b: &Booking, charges: &[&Charge], rng: &mut R
         capture_method: "automatic_async",
         client_secret: format!("{}_secret_{}", ok.pi, rng.chars(25, BASE62)),
         confirmation_method: "automatic",
-        created: charges.iter().map(|c| c.created).min().unwrap_or(ok.created) - rng.range(2, 30),
+        created: pi_created(b, &ok.pi),
         currency: t.currency.to_ascii_lowercase(),
         customer: None,
         description,
@@ -626,82 +696,152 @@ fn payment_intent_json(t: &Tenant, b: &Booking, charges: &[&Charge], rng: &mut R
         source: None,
         statement_descriptor: None,
         statement_descriptor_suffix: None,
-        status: if ok.failed { "requires_payment_method" } else { "succeeded" },
+        status: if ok.failed {
+            "requires_payment_method"
+        } else {
+            "succeeded"
+        },
         transfer_data: None,
         transfer_group: None,
-    })
+    }
 }
 
-fn write_pages<T: Serialize>(dir: &Path, stem: &str, url: &'static str, items: &[T], per_page: usize, paged: bool) -> io::Result<usize> {
-    let mut files = 0;
-    if !paged {
-        let f = File::create(dir.join(format!("{stem}.json")))?;
-        let mut w = BufWriter::with_capacity(1 << 20, f);
-        serde_json::to_writer_pretty(&mut w, &Page { object: "list", data: items, has_more: false, url })?;
-        w.write_all(b"\n")?;
-        w.flush()?;
-        return Ok(1);
+/// Writes one list page (`{"object": "list", "data": [...], ...}`) pretty-printed, as the
+/// API returns it.
+fn write_page<T: Serialize>(
+    path: &Path,
+    url: &'static str,
+    items: &[T],
+    has_more: bool,
+) -> io::Result<()> {
+    let mut w = BufWriter::with_capacity(1 << 16, File::create(path)?);
+    serde_json::to_writer_pretty(
+        &mut w,
+        &Page {
+            object: "list",
+            data: items,
+            has_more,
+            url,
+        },
+    )?;
+    w.write_all(b"\n")?;
+    w.flush()
+}
+
+/// Pages of at most `per_page` objects, built lazily so that a huge world never holds all
+/// its JSON objects in memory: `make` turns one key into its object.
+fn write_paged<K, T: Serialize>(
+    dir: &Path,
+    stem: &str,
+    url: &'static str,
+    keys: &[K],
+    per_page: usize,
+    make: impl Fn(&K) -> T,
+) -> io::Result<usize> {
+    let n = keys.len().div_ceil(per_page).max(1);
+    for i in 0..n {
+        let chunk = &keys[(i * per_page).min(keys.len())..((i + 1) * per_page).min(keys.len())];
+        let items: Vec<T> = chunk.iter().map(&make).collect();
+        write_page(
+            &dir.join(format!("{stem}_{}.json", i + 1)),
+            url,
+            &items,
+            i + 1 < n,
+        )?;
     }
-    let chunks: Vec<&[T]> = if items.is_empty() { vec![&items[..0]] } else { items.chunks(per_page).collect() };
-    let n = chunks.len();
-    for (i, chunk) in chunks.into_iter().enumerate() {
-        let f = File::create(dir.join(format!("{stem}_{}.json", i + 1)))?;
-        let mut w = BufWriter::with_capacity(1 << 20, f);
-        serde_json::to_writer_pretty(&mut w, &Page { object: "list", data: chunk, has_more: i + 1 < n, url })?;
-        w.write_all(b"\n")?;
-        w.flush()?;
-        files += 1;
-    }
-    Ok(files)
+    Ok(n)
+}
+
+/// A stream for one Stripe object, keyed by its id (independent of the writing order).
+fn object_rng(b: &Booking, id: &str) -> Rng {
+    b.rng(super::rng::hash_str(id))
 }
 
 /// API JSON for every tenant with a Stripe account export.
 fn write_json(w: &World, t: &Tenant, out: &Path, ledger: &mut Ledger) -> io::Result<()> {
     let dir = out.join("stripe").join(&t.acct);
     fs::create_dir_all(&dir)?;
-    let mut charges: Vec<(i64, String, ChargeJson)> = Vec::new();
-    let mut refunds: Vec<(i64, String, RefundJson)> = Vec::new();
-    let mut intents: Vec<(i64, String, PaymentIntentJson)> = Vec::new();
+    // Keys (created, id, booking, index) sorted newest first, as Stripe lists them.
+    let mut charges: Vec<(i64, &str, usize, usize)> = Vec::new();
+    let mut refunds: Vec<(i64, &str, usize, usize)> = Vec::new();
+    let mut intents: Vec<(i64, &str, usize)> = Vec::new();
     for (bi, b) in w.bookings.iter().enumerate() {
         if b.tenant != t.idx || b.charges.is_empty() {
             continue;
         }
-        let mut rng = b.rng(0x57121E);
-        let mut by_pi: BTreeMap<&str, Vec<&Charge>> = BTreeMap::new();
         let mut pi_carries: BTreeMap<&str, bool> = BTreeMap::new();
-        for c in &b.charges {
-            let (json, carries) = charge_json(t, b, c, &mut rng);
+        for (ci, c) in b.charges.iter().enumerate() {
+            let (_, _, carries) = describe(t, b, c);
             ledger.add(bi, format!("stripe:{}", c.id), carries);
-            charges.push((c.created, c.id.clone(), json));
-            by_pi.entry(c.pi.as_str()).or_default().push(c);
+            charges.push((c.created, c.id.as_str(), bi, ci));
             *pi_carries.entry(c.pi.as_str()).or_default() |= carries;
         }
-        for r in &b.refunds {
+        for (ri, r) in b.refunds.iter().enumerate() {
             ledger.add(bi, format!("stripe:{}", r.id), false);
-            refunds.push((r.created, r.id.clone(), refund_json(t, b, r, &mut rng)));
+            refunds.push((r.created, r.id.as_str(), bi, ri));
         }
         if t.exports_payment_intents() {
-            for (pi, cs) in &by_pi {
-                if let Some(j) = payment_intent_json(t, b, cs, &mut rng) {
-                    ledger.add(bi, format!("stripe:{pi}"), pi_carries.get(pi).copied().unwrap_or(false));
-                    intents.push((j.created, j.id.clone(), j));
-                }
+            for (pi, carries) in pi_carries {
+                ledger.add(bi, format!("stripe:{pi}"), carries);
+                intents.push((pi_created(b, pi), pi, bi));
             }
         }
     }
-    // Stripe lists newest first.
-    charges.sort_by(|a, b| (b.0, &b.1).cmp(&(a.0, &a.1)));
-    refunds.sort_by(|a, b| (b.0, &b.1).cmp(&(a.0, &a.1)));
-    intents.sort_by(|a, b| (b.0, &b.1).cmp(&(a.0, &a.1)));
-    let charges: Vec<ChargeJson> = charges.into_iter().map(|x| x.2).collect();
-    let refunds: Vec<RefundJson> = refunds.into_iter().map(|x| x.2).collect();
-    let intents: Vec<PaymentIntentJson> = intents.into_iter().map(|x| x.2).collect();
-    ledger.files += write_pages(&dir, "charges", "/v1/charges", &charges, 100, true)?;
-    ledger.files += write_pages(&dir, "refunds", "/v1/refunds", &refunds, 100, false)?;
+    charges.sort_by(|a, b| (b.0, b.1).cmp(&(a.0, a.1)));
+    refunds.sort_by(|a, b| (b.0, b.1).cmp(&(a.0, a.1)));
+    intents.sort_by(|a, b| (b.0, b.1).cmp(&(a.0, a.1)));
+    ledger.files += write_paged(
+        &dir,
+        "charges",
+        "/v1/charges",
+        &charges,
+        100,
+        |&(_, id, bi, ci)| {
+            let b = &w.bookings[bi];
+            charge_json(t, b, &b.charges[ci], &mut object_rng(b, id)).0
+        },
+    )?;
+    let refund_objs: Vec<RefundJson> = refunds
+        .iter()
+        .map(|&(_, id, bi, ri)| {
+            let b = &w.bookings[bi];
+            refund_json(t, b, &b.refunds[ri], &mut object_rng(b, id))
+        })
+        .collect();
+    write_page(
+        &dir.join("refunds.json"),
+        "/v1/refunds",
+        &refund_objs,
+        false,
+    )?;
+    ledger.files += 1;
     if t.exports_payment_intents() {
-        ledger.files += write_pages(&dir, "payment_intents", "/v1/payment_intents", &intents, 100, true)?;
+        ledger.files += write_paged(
+            &dir,
+            "payment_intents",
+            "/v1/payment_intents",
+            &intents,
+            100,
+            |&(_, pi, bi)| {
+                let b = &w.bookings[bi];
+                let cs: Vec<&Charge> = b.charges.iter().filter(|c| c.pi == pi).collect();
+                payment_intent_json(t, b, &cs, &mut object_rng(b, pi))
+            },
+        )?;
     }
     Ok(())
+}
+
+/// A payment intent is created a few seconds before its first charge.
+fn pi_created(b: &Booking, pi: &str) -> i64 {
+    let first = b
+        .charges
+        .iter()
+        .filter(|c| c.pi == pi)
+        .map(|c| c.created)
+        .min()
+        .unwrap_or(b.booked_at);
+    first - object_rng(b, pi).fork(1).range(2, 30)
 }
 
 pub const CSV_HEADER: [&str; 36] = [
@@ -744,25 +884,52 @@ pub const CSV_HEADER: [&str; 36] = [
 ];
 
 fn csv_time(ts: i64) -> String {
-    fmt::utc(ts).format("%Y-%m-%d %H:%M:%S").to_string()
+    fmt::sql_utc(ts)
 }
 
 /// Dashboard "Payments" export of one tenant.
 fn write_csv(w: &World, t: &Tenant, out: &Path, ledger: &mut Ledger) -> io::Result<()> {
     let dir = out.join("stripe").join("exports");
     fs::create_dir_all(&dir)?;
-    let mut rows: Vec<(i64, String, Vec<String>)> = Vec::new();
     let m = |x: i64| fmt::money(x, t.exp, fmt::Money::Csv);
+    // Newest first, like the Dashboard; rows are built while writing.
+    let mut keys: Vec<(i64, &str, usize, usize)> = Vec::new();
     for (bi, b) in w.bookings.iter().enumerate() {
         if b.tenant != t.idx {
             continue;
         }
-        let mut rng = b.rng(0xC5F);
-        let cust_id = if rng.chance(400) { format!("cus_{}", rng.chars(14, BASE62)) } else { String::new() };
         for (ci, c) in b.charges.iter().enumerate() {
-            let (desc, md, carries) = describe(t, b, c);
+            let (_, _, carries) = describe(t, b, c);
             ledger.add(bi, format!("stripe:{}", c.id), carries);
-            let last_refund = b.refunds.iter().filter(|r| r.charge == ci).map(|r| r.created).max();
+            keys.push((c.created, c.id.as_str(), bi, ci));
+        }
+    }
+    keys.sort_by(|a, b| (b.0, b.1).cmp(&(a.0, a.1)));
+    let path = dir.join(format!("{}-unified_payments.csv", t.slug));
+    let mut wtr = csv::WriterBuilder::new()
+        .terminator(csv::Terminator::CRLF)
+        .from_writer(BufWriter::with_capacity(1 << 20, File::create(path)?));
+    wtr.write_record(CSV_HEADER).map_err(io::Error::other)?;
+    for &(_, id, bi, ci) in &keys {
+        let b = &w.bookings[bi];
+        let c = &b.charges[ci];
+        let mut rng = object_rng(b, id);
+        let cust_id = {
+            let mut r = b.rng(0xC5F);
+            if r.chance(400) {
+                format!("cus_{}", r.chars(14, BASE62))
+            } else {
+                String::new()
+            }
+        };
+        {
+            let (desc, md, _) = describe(t, b, c);
+            let last_refund = b
+                .refunds
+                .iter()
+                .filter(|r| r.charge == ci)
+                .map(|r| r.created)
+                .max();
             let status = if c.failed {
                 "Failed"
             } else if c.refunded >= c.amount && c.refunded > 0 {
@@ -772,7 +939,11 @@ fn write_csv(w: &World, t: &Tenant, out: &Path, ledger: &mut Ledger) -> io::Resu
             } else {
                 "Paid"
             };
-            let fee = if c.failed { 0 } else { c.amount * 15 / 1000 + 25 };
+            let fee = if c.failed {
+                0
+            } else {
+                c.amount * 15 / 1000 + 25
+            };
             let sepa = b.card.sepa;
             let card = |s: String| if sepa { String::new() } else { s };
             let row = vec![
@@ -787,21 +958,37 @@ fn write_csv(w: &World, t: &Tenant, out: &Path, ledger: &mut Ledger) -> io::Resu
                 m(c.amount),
                 m(c.refunded),
                 t.currency.to_ascii_lowercase(),
-                if c.failed { "false".into() } else { "true".into() },
+                if c.failed {
+                    "false".into()
+                } else {
+                    "true".into()
+                },
                 m(c.amount),
                 m(c.refunded),
                 t.currency.to_ascii_lowercase(),
-                if c.failed { "card_declined".into() } else { String::new() },
+                if c.failed {
+                    "card_declined".into()
+                } else {
+                    String::new()
+                },
                 m(fee),
                 "Live".into(),
                 c.pi.clone(),
-                if sepa { "sepa_debit".into() } else { "card".into() },
+                if sepa {
+                    "sepa_debit".into()
+                } else {
+                    "card".into()
+                },
                 last_refund.map(csv_time).unwrap_or_default(),
                 statement_descriptor(t),
                 status.into(),
                 cust_id.clone(),
                 String::new(),
-                if rng.chance(600) { b.cust.email.clone() } else { String::new() },
+                if rng.chance(600) {
+                    b.cust.email.clone()
+                } else {
+                    String::new()
+                },
                 card(format!("card_{}", rng.chars(24, BASE62))),
                 card(b.card.last4.clone()),
                 card(match b.card.brand {
@@ -822,17 +1009,8 @@ fn write_csv(w: &World, t: &Tenant, out: &Path, ledger: &mut Ledger) -> io::Resu
                 md.get("customer_name").cloned().unwrap_or_default(),
                 md.get("pickup").cloned().unwrap_or_default(),
             ];
-            rows.push((c.created, c.id.clone(), row));
+            wtr.write_record(&row).map_err(io::Error::other)?;
         }
-    }
-    rows.sort_by(|a, b| (b.0, &b.1).cmp(&(a.0, &a.1)));
-    let path = dir.join(format!("{}-unified_payments.csv", t.slug));
-    let mut wtr = csv::WriterBuilder::new()
-        .terminator(csv::Terminator::CRLF)
-        .from_writer(BufWriter::with_capacity(1 << 20, File::create(path)?));
-    wtr.write_record(CSV_HEADER).map_err(io::Error::other)?;
-    for (_, _, r) in &rows {
-        wtr.write_record(r).map_err(io::Error::other)?;
     }
     wtr.flush()?;
     ledger.files += 1;
