@@ -394,3 +394,71 @@ fn gapfill_accepts_the_plan() {
     }
     std::fs::remove_dir_all(dir).unwrap();
 }
+
+#[test]
+fn evaluator_scores_the_truth_as_perfect() {
+    let (dir, truth) = world("eval", 21, 4, 200);
+    // A bookings.csv written from the truth itself (recoverable gap bookings, as gapfill
+    // would write them) must score 1.0 everywhere.
+    let mut w = csv::Writer::from_writer(Vec::new());
+    w.write_record([
+        "recovered_id",
+        "tenant",
+        "booking_ref",
+        "status",
+        "customer_name",
+        "customer_email",
+        "customer_phone",
+        "vehicle",
+        "pickup_at",
+        "return_at",
+        "pickup_location",
+        "return_location",
+        "total_amount",
+        "currency",
+        "amount_paid",
+        "amount_refunded",
+        "booked_at",
+        "confidence",
+        "sources",
+        "provenance",
+    ])
+    .unwrap();
+    for (i, b) in truth.recoverable().enumerate() {
+        let id = format!("r{i}");
+        let sources = b.evidence.join(";");
+        w.write_record([
+            id.as_str(),
+            &b.tenant,
+            &b.booking_ref,
+            &b.status,
+            &b.customer_name,
+            &b.customer_email,
+            &b.customer_phone,
+            &b.vehicle,
+            &b.pickup_at,
+            &b.return_at,
+            &b.pickup_location,
+            &b.return_location,
+            &b.total,
+            &b.currency,
+            &b.amount_paid,
+            &b.amount_refunded,
+            &b.booked_at,
+            "0.9",
+            &sources,
+            "",
+        ])
+        .unwrap();
+    }
+    let csv_path = dir.join("bookings.csv");
+    std::fs::write(&csv_path, w.into_inner().unwrap()).unwrap();
+    let r = support::eval::evaluate(&csv_path, &truth);
+    assert_eq!(r.true_positives, truth.recoverable().count(), "{r}");
+    assert_eq!(r.false_positives, 0, "{r}");
+    assert!((r.f1 - 1.0).abs() < 1e-12, "{r}");
+    for f in support::eval::FIELDS {
+        assert!((r.field(f) - 1.0).abs() < 1e-12, "{f}: {r}");
+    }
+    std::fs::remove_dir_all(dir).unwrap();
+}

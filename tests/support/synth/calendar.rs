@@ -341,7 +341,13 @@ fn description(t: &Tenant, b: &Booking, rloc: &str) -> String {
             "Customer: {}\nEmail: {}\nPhone: {}\nDrop-off: {rloc}",
             full, c.email, c.phone_nat
         ),
-        Profile::Riviera => format!("Réf. {} – {}, {}", b.booking_ref, full, c.phone_nat),
+        Profile::Riviera => format!(
+            "Réf. {} – {}, {} – retour à l'agence {rloc} – réservé le {} via le site, à vérifier à l'arrivée",
+            b.booking_ref,
+            full,
+            c.phone_nat,
+            fmt::fr_date(&fmt::local(t.tz, b.booked_at))
+        ),
         Profile::Sol => format!(
             "Localizador: {}\nTel: {}\nDevolución: {rloc}",
             b.booking_ref, c.phone_nat
@@ -544,7 +550,13 @@ fn noise_events(
         format!("DTSTAMP:{}", fmt::ical_utc(stamp)),
         format!("UID:{uid}"),
         format!("SUMMARY:{car} ??? Rückruf"),
-        "Kunde ruft wegen Verlängerung zurück".to_string(),
+        match t.profile {
+            Profile::Alpen => "Kunde ruft wegen Verlängerung zurück",
+            Profile::Riviera => "le client rappelle pour la prolongation",
+            Profile::Sol => "el cliente vuelve a llamar por la ampliación",
+            _ => "customer will call back about the extension",
+        }
+        .to_string(),
         format!("CREATED:{}", fmt::ical_utc(created)),
         "END:VEVENT".to_string(),
     ];
