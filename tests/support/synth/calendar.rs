@@ -327,30 +327,36 @@ fn summary(t: &Tenant, b: &Booking, veh: &str, last: &str) -> String {
 
 fn description(t: &Tenant, b: &Booking, rloc: &str) -> String {
     let c = &b.cust;
+    // Staff write the name the customer gave on the phone: sometimes a nickname.
+    let full = match data::nickname(&c.first) {
+        Some(n) if b.f.stripe_nick => format!("{n} {}", c.last),
+        _ => c.full(),
+    };
     match t.profile {
         Profile::Alpen => format!(
             "Buchung: {}\nKunde: {}\nTel.: {}\nRückgabe: {rloc}\n",
-            b.booking_ref,
-            c.full(),
-            c.phone_nat
+            b.booking_ref, full, c.phone_nat
         ),
         Profile::Liberty => format!(
             "Customer: {}\nEmail: {}\nPhone: {}\nDrop-off: {rloc}",
-            c.full(),
-            c.email,
-            c.phone_nat
+            full, c.email, c.phone_nat
         ),
-        Profile::Riviera => format!("Réf. {} – {}, {}", b.booking_ref, c.full(), c.phone_nat),
+        Profile::Riviera => format!(
+            "Réf. {} – {}, {} – retour à l'agence {rloc} – réservé le {} via le site, à vérifier à l'arrivée",
+            b.booking_ref,
+            full,
+            c.phone_nat,
+            fmt::fr_date(&fmt::local(t.tz, b.booked_at))
+        ),
         Profile::Sol => format!(
             "Localizador: {}\nTel: {}\nDevolución: {rloc}",
             b.booking_ref, c.phone_nat
         ),
         Profile::Thames => format!(
             "Lead driver: {}\nMobile: {}\nReturn to: {rloc}\nBooked via RentCloud",
-            c.full(),
-            c.phone_nat
+            full, c.phone_nat
         ),
-        Profile::Sakura => format!("Name: {}\nTel: {}\nReturn: {rloc}", c.full(), c.phone_nat),
+        Profile::Sakura => format!("Name: {}\nTel: {}\nReturn: {rloc}", full, c.phone_nat),
     }
 }
 
@@ -521,7 +527,7 @@ fn noise_events(
                 sequence: 0,
                 cancelled: false,
                 summary: format!("{} {car}", if rng.chance(500) { tyres } else { wash }),
-                description: format!("{plate}"),
+                description: plate.to_string(),
                 location: t.branch(rng.index(t.data.branches.len())).to_string(),
                 extra: Vec::new(),
             }
@@ -544,12 +550,18 @@ fn noise_events(
         format!("DTSTAMP:{}", fmt::ical_utc(stamp)),
         format!("UID:{uid}"),
         format!("SUMMARY:{car} ??? Rückruf"),
-        "Kunde ruft wegen Verlängerung zurück".to_string(),
+        match t.profile {
+            Profile::Alpen => "Kunde ruft wegen Verlängerung zurück",
+            Profile::Riviera => "le client rappelle pour la prolongation",
+            Profile::Sol => "el cliente vuelve a llamar por la ampliación",
+            _ => "customer will call back about the extension",
+        }
+        .to_string(),
         format!("CREATED:{}", fmt::ical_utc(created)),
         "END:VEVENT".to_string(),
     ];
     if st == Style::Outlook {
-        lines[1] = format!("DTSTART;TZID=\"W. Europe Standard Time\":2026031T0930");
+        lines[1] = "DTSTART;TZID=\"W. Europe Standard Time\":2026031T0930".to_string();
     }
     out.push((created, lines));
     out
@@ -562,7 +574,15 @@ pub fn write(w: &World, out: &Path, ledger: &mut Ledger) -> io::Result<()> {
     for t in &w.tenants {
         let st = style(t);
         let stamp = w.t1 + 2 * HOUR;
-        let mut events: Vec<(i64, Vec<String>)> = Vec::new();
+        let split = t.profile == Profile::Riviera;
+        let folded = |lines: &[String]| {
+            let mut v = Vec::with_capacity(1024);
+            for l in lines {
+                fold(l, split, &mut v);
+            }
+            v
+        };
+        let mut events: Vec<(i64, Vec<u8>)> = Vec::new();
         let mut n_bookings = 0;
         for (bi, b) in w.bookings.iter().enumerate() {
             if b.tenant != t.idx {
@@ -571,29 +591,20 @@ pub fn write(w: &World, out: &Path, ledger: &mut Ledger) -> io::Result<()> {
             n_bookings += 1;
             if let Some(ev) = booking_event(w, b, st) {
                 ledger.add(bi, format!("calendar:{}", ev.uid), true);
-                events.push((ev.created, event_lines(t, st, &ev, stamp)));
+                events.push((ev.created, folded(&event_lines(t, st, &ev, stamp))));
             }
         }
-        events.extend(noise_events(w, t, st, n_bookings, ledger));
+        for (k, lines) in noise_events(w, t, st, n_bookings, ledger) {
+            events.push((k, folded(&lines)));
+        }
         events.sort_by_key(|(k, _)| *k);
         let path = dir.join(format!("{}.ics", t.slug));
         let mut f = BufWriter::with_capacity(1 << 20, File::create(path)?);
-        let split = t.profile == Profile::Riviera;
-        let mut buf = Vec::with_capacity(1 << 16);
-        for l in header(t, st) {
-            fold(&l, split, &mut buf);
+        f.write_all(&folded(&header(t, st)))?;
+        for (_, bytes) in &events {
+            f.write_all(bytes)?;
         }
-        for (_, lines) in &events {
-            for l in lines {
-                fold(l, split, &mut buf);
-            }
-            if buf.len() > 1 << 16 {
-                f.write_all(&buf)?;
-                buf.clear();
-            }
-        }
-        fold("END:VCALENDAR", split, &mut buf);
-        f.write_all(&buf)?;
+        f.write_all(&folded(&["END:VCALENDAR".to_string()]))?;
         f.flush()?;
         ledger.files += 1;
     }

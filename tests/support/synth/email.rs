@@ -63,21 +63,25 @@ struct Spec {
     msgid: String,
 }
 
-fn dest_of(t: &Tenant) -> Dest {
+/// Where a tenant's mail ends up. The French tenant's mail client keeps the last month in a
+/// Maildir and older mail was exported to an mbox (this also keeps the number of files
+/// small for huge worlds); the US tenant has its own mbox; the others share the platform's.
+fn dest_of(t: &Tenant, at: i64, t1: i64) -> Dest {
     match t.profile {
-        Profile::Liberty => Dest::Maildir,
-        Profile::Riviera => Dest::TenantMbox(t.idx),
+        Profile::Riviera if at > t1 - MAILDIR_DAYS * DAY => Dest::Maildir,
+        Profile::Riviera | Profile::Liberty => Dest::TenantMbox(t.idx),
         _ => Dest::Shared,
     }
 }
 
+const MAILDIR_DAYS: i64 = 30;
+
 /// A Message-ID (without brackets) in the style of the tenant's mailer.
 fn platform_msgid(rng: &mut Rng, t: &Tenant, at: i64) -> String {
-    let d = fmt::utc(at);
     match t.profile {
         Profile::Alpen => format!(
             "{}.{}@{}",
-            d.format("%Y%m%d%H%M%S"),
+            fmt::compact_utc(at),
             rng.chars(12, HEX_UPPER),
             t.domain
         ),
@@ -111,7 +115,7 @@ fn platform_msgid(rng: &mut Rng, t: &Tenant, at: i64) -> String {
         ),
         Profile::Sakura => format!(
             "{}.{}.booking@{}",
-            d.format("%Y%m%d%H%M%S"),
+            fmt::compact_utc(at),
             rng.chars(8, HEX_LOWER),
             t.domain
         ),
@@ -960,14 +964,14 @@ fn choose_enc(rng: &mut Rng, t: &Tenant) -> Enc {
 }
 
 /// The MIME body of a booking mail, per family.
-fn body_for(t: &Tenant, c: &Content, enc: &Enc, rng: &mut Rng) -> Part {
+fn body_for(t: &Tenant, c: Content, enc: &Enc, rng: &mut Rng) -> Part {
     let boundary = format!("----=_Part_{}_{}", rng.digits(6), rng.digits(10));
     match t.profile {
         Profile::Liberty => Part::Text {
             subtype: "html",
             charset: enc.charset,
             cte: enc.cte,
-            text: c.html.clone().unwrap_or_default(),
+            text: c.html.unwrap_or_default(),
         },
         Profile::Sol | Profile::Sakura => Part::Multi {
             subtype: "alternative",
@@ -978,7 +982,7 @@ fn body_for(t: &Tenant, c: &Content, enc: &Enc, rng: &mut Rng) -> Part {
                     subtype: "plain",
                     charset: enc.charset,
                     cte: enc.cte,
-                    text: c.text.clone(),
+                    text: c.text,
                 },
                 Part::Text {
                     subtype: "html",
@@ -988,23 +992,23 @@ fn body_for(t: &Tenant, c: &Content, enc: &Enc, rng: &mut Rng) -> Part {
                     } else {
                         Cte::QuotedPrintable
                     },
-                    text: c.html.clone().unwrap_or_default(),
+                    text: c.html.unwrap_or_default(),
                 },
             ],
         },
-        _ => match &c.html {
+        _ => match c.html {
             // A receipt of a text-only family still comes as the shared receipt HTML.
             Some(h) => Part::Text {
                 subtype: "html",
                 charset: Charset::Utf8,
                 cte: Cte::QuotedPrintable,
-                text: h.clone(),
+                text: h,
             },
             None => Part::Text {
                 subtype: "plain",
                 charset: enc.charset,
                 cte: enc.cte,
-                text: c.text.clone(),
+                text: c.text,
             },
         },
     }
@@ -1043,7 +1047,7 @@ fn booking_ctx<'a>(
 
 /// Renders one booking mail (confirmation, modification, ...). Deterministic in the
 /// Message-ID, so a duplicate renders to the same bytes.
-fn render_booking(w: &World, s: &Spec, kind: Kind, charge: Option<usize>) -> Vec<u8> {
+fn render_booking(w: &World, s: &Spec, kind: Kind, charge: Option<usize>) -> Mail {
     let bi = s.booking.unwrap_or(0);
     let b = &w.bookings[bi];
     let t = &w.tenants[b.tenant];
@@ -1094,8 +1098,8 @@ fn render_booking(w: &World, s: &Spec, kind: Kind, charge: Option<usize>) -> Vec
         }
         _ => {}
     }
-    let body = body_for(t, &c, &enc, &mut rng);
-    mime::render(&Mail { headers, body })
+    let body = body_for(t, c, &enc, &mut rng);
+    Mail { headers, body }
 }
 
 fn forward_intro(t: &Tenant, colleague: &str, me: &str) -> (&'static str, String) {
@@ -1119,7 +1123,7 @@ fn forward_intro(t: &Tenant, colleague: &str, me: &str) -> (&'static str, String
     }
 }
 
-fn render_forward(w: &World, s: &Spec, of: Kind, of_at: i64, staff: usize) -> Vec<u8> {
+fn render_forward(w: &World, s: &Spec, of: Kind, of_at: i64, staff: usize) -> Mail {
     let bi = s.booking.unwrap_or(0);
     let b = &w.bookings[bi];
     let t = &w.tenants[b.tenant];
@@ -1193,7 +1197,7 @@ fn render_forward(w: &World, s: &Spec, of: Kind, of_at: i64, staff: usize) -> Ve
         ),
         ("Content-Language".to_string(), lang.to_string()),
     ];
-    mime::render(&Mail {
+    Mail {
         headers,
         body: Part::Text {
             subtype: "plain",
@@ -1201,7 +1205,7 @@ fn render_forward(w: &World, s: &Spec, of: Kind, of_at: i64, staff: usize) -> Ve
             cte: Cte::QuotedPrintable,
             text,
         },
-    })
+    }
 }
 
 fn newsletter_text(t: &Tenant, rng: &mut Rng) -> (String, String) {
@@ -1247,7 +1251,7 @@ fn newsletter_text(t: &Tenant, rng: &mut Rng) -> (String, String) {
     }
 }
 
-fn render_noise(w: &World, s: &Spec) -> Vec<u8> {
+fn render_noise(w: &World, s: &Spec) -> Mail {
     let t = &w.tenants[s.tenant];
     let mut rng = Rng::new(hash_str(&s.msgid));
     let date = fmt::rfc2822(&fmt::local(t.tz, s.at));
@@ -1285,7 +1289,7 @@ fn render_noise(w: &World, s: &Spec) -> Vec<u8> {
                 ),
                 ("Precedence".to_string(), "bulk".to_string()),
             ];
-            mime::render(&Mail {
+            Mail {
                 headers,
                 body: Part::Multi {
                     subtype: "alternative",
@@ -1306,7 +1310,7 @@ fn render_noise(w: &World, s: &Spec) -> Vec<u8> {
                         },
                     ],
                 },
-            })
+            }
         }
         What::PasswordReset => {
             let (staff_name, staff_addr) = t.staff(rng.index(2));
@@ -1315,7 +1319,7 @@ fn render_noise(w: &World, s: &Spec) -> Vec<u8> {
                 staff_name.split(' ').next().unwrap_or(""),
                 rng.digits(6)
             );
-            mime::render(&Mail {
+            Mail {
                 headers: vec![
                     ("Date".to_string(), date),
                     (
@@ -1336,7 +1340,7 @@ fn render_noise(w: &World, s: &Spec) -> Vec<u8> {
                     cte: Cte::QuotedPrintable,
                     text,
                 },
-            })
+            }
         }
         What::Bounce { of_subject } => {
             let b = &w.bookings[s.booking.unwrap_or(0)];
@@ -1361,7 +1365,7 @@ fn render_noise(w: &World, s: &Spec) -> Vec<u8> {
                 rng.chars(20, HEX_LOWER),
                 t.domain
             );
-            mime::render(&Mail {
+            Mail {
                 headers: vec![
                     ("Return-Path".to_string(), "<>".to_string()),
                     ("Date".to_string(), date.clone()),
@@ -1390,7 +1394,7 @@ fn render_noise(w: &World, s: &Spec) -> Vec<u8> {
                         },
                     ],
                 },
-            })
+            }
         }
         What::AutoReply {
             of_msgid,
@@ -1416,7 +1420,7 @@ fn render_noise(w: &World, s: &Spec) -> Vec<u8> {
                     format!("Thank you for your email. I am out of the office until {} with limited access to email.\n\nBest regards,\n{}\n", fmt::gb_date(&back), b.cust.full()),
                 ),
             };
-            mime::render(&Mail {
+            Mail {
                 headers: vec![
                     ("Date".to_string(), date),
                     (
@@ -1441,19 +1445,28 @@ fn render_noise(w: &World, s: &Spec) -> Vec<u8> {
                     cte: Cte::QuotedPrintable,
                     text,
                 },
-            })
+            }
         }
-        _ => Vec::new(),
+        _ => Mail {
+            headers: Vec::new(),
+            body: Part::Raw {
+                content_type: "text/plain".into(),
+                body: Vec::new(),
+            },
+        },
     }
 }
 
-fn render(w: &World, s: &Spec) -> Vec<u8> {
-    match &s.what {
+/// Renders a spec into `out` (cleared first).
+fn render(w: &World, s: &Spec, out: &mut Vec<u8>) {
+    out.clear();
+    let mail = match &s.what {
         What::Booking(k) => render_booking(w, s, *k, None),
         What::Receipt(ci) => render_booking(w, s, Kind::Receipt, Some(*ci)),
         What::Forward { of, of_at, staff } => render_forward(w, s, *of, *of_at, *staff),
         _ => render_noise(w, s),
-    }
+    };
+    mime::render_into(&mail, out);
 }
 
 /// The subject a booking mail was sent with (for auto-replies and bounces quoting it).
@@ -1476,12 +1489,11 @@ fn plan(w: &World, ledger: &mut Ledger) -> Vec<Spec> {
     let mut confirmed: Vec<Vec<(usize, String, i64)>> = vec![Vec::new(); w.tenants.len()];
     for (bi, b) in w.bookings.iter().enumerate() {
         let t = &w.tenants[b.tenant];
-        let dest = dest_of(t);
         let mut rng = b.rng(0xE3A1);
-        let mk = |rng: &mut Rng, at: i64, what: What, dest: Dest| Spec {
+        let mk = |rng: &mut Rng, at: i64, what: What| Spec {
             at,
             ord: 0,
-            dest,
+            dest: dest_of(t, at, t1),
             tenant: t.idx,
             booking: Some(bi),
             what,
@@ -1489,7 +1501,7 @@ fn plan(w: &World, ledger: &mut Ledger) -> Vec<Spec> {
         };
         let conf_at = b.booked_at + rng.range(20, 180);
         if !b.f.no_confirmation && conf_at <= t1 {
-            let s = mk(&mut rng, conf_at, What::Booking(Kind::Confirmation), dest);
+            let s = mk(&mut rng, conf_at, What::Booking(Kind::Confirmation));
             ledger.add(bi, format!("email:{}", s.msgid), true);
             if b.class != Class::Old {
                 confirmed[t.idx].push((bi, s.msgid.clone(), conf_at));
@@ -1531,7 +1543,7 @@ fn plan(w: &World, ledger: &mut Ledger) -> Vec<Spec> {
         if let Some((m, _)) = &b.modified {
             let at = m + rng.range(10, 120);
             if at <= t1 {
-                let s = mk(&mut rng, at, What::Booking(Kind::Modification), dest);
+                let s = mk(&mut rng, at, What::Booking(Kind::Modification));
                 ledger.add(bi, format!("email:{}", s.msgid), true);
                 push(&mut specs, s);
             }
@@ -1539,14 +1551,14 @@ fn plan(w: &World, ledger: &mut Ledger) -> Vec<Spec> {
         if let Some(c) = b.cancelled_at {
             let at = c + rng.range(10, 120);
             if at <= t1 {
-                let s = mk(&mut rng, at, What::Booking(Kind::Cancellation), dest);
+                let s = mk(&mut rng, at, What::Booking(Kind::Cancellation));
                 ledger.add(bi, format!("email:{}", s.msgid), true);
                 push(&mut specs, s);
             }
         }
         let rem = b.final_state().pickup - DAY - rng.range(0, HOUR);
         if rem > b.booked_at + HOUR && rem <= t1 && b.cancelled_at.is_none_or(|c| rem < c) {
-            let s = mk(&mut rng, rem, What::Booking(Kind::Reminder), dest);
+            let s = mk(&mut rng, rem, What::Booking(Kind::Reminder));
             ledger.add(bi, format!("email:{}", s.msgid), true);
             push(&mut specs, s);
         }
@@ -1556,7 +1568,7 @@ fn plan(w: &World, ledger: &mut Ledger) -> Vec<Spec> {
                 if ch.failed || at > t1 {
                     continue;
                 }
-                let s = mk(&mut rng, at, What::Receipt(ci), dest);
+                let s = mk(&mut rng, at, What::Receipt(ci));
                 ledger.add(bi, format!("email:{}", s.msgid), false);
                 push(&mut specs, s);
             }
@@ -1565,7 +1577,6 @@ fn plan(w: &World, ledger: &mut Ledger) -> Vec<Spec> {
     // Noise: newsletters, password resets, bounces, auto-replies.
     for t in &w.tenants {
         let mut rng = Rng::new(super::rng::mix(w.seed, 0x4E01 + t.idx as u64));
-        let dest = dest_of(t);
         let n_conf = confirmed[t.idx].len();
         let span = (t1 - w.t0).max(1);
         let mut noise = |specs: &mut Vec<Spec>,
@@ -1587,7 +1598,7 @@ fn plan(w: &World, ledger: &mut Ledger) -> Vec<Spec> {
                 Spec {
                     at,
                     ord: 0,
-                    dest,
+                    dest: dest_of(t, at, t1),
                     tenant: t.idx,
                     booking,
                     what,
@@ -1679,7 +1690,8 @@ fn eml_name(subject_hint: &str, at: i64, n: usize) -> String {
         })
         .take(48)
         .collect();
-    format!("{}-{n:04}-{clean}.eml", fmt::utc(at).format("%Y%m%d-%H%M"))
+    let stamp = fmt::compact_utc(at);
+    format!("{}-{}-{n:04}-{clean}.eml", &stamp[..8], &stamp[8..12])
 }
 
 /// A file that looks like an Outlook .msg (OLE compound file) saved into the .eml folder.
@@ -1711,7 +1723,7 @@ fn fake_msg(rng: &mut Rng, text: &str) -> Vec<u8> {
 /// Writes every mail container under `out/mail`.
 pub fn write(w: &World, out: &Path, ledger: &mut Ledger) -> io::Result<()> {
     let mut specs = plan(w, ledger);
-    specs.sort_by(|a, b| (a.dest, a.at, a.ord).cmp(&(b.dest, b.at, b.ord)));
+    specs.sort_by_key(|s| (s.dest, s.at, s.ord));
     let mail_dir = out.join("mail");
     let maildir = mail_dir.join("maildir");
     let eml_dir = mail_dir.join("eml");
@@ -1726,11 +1738,12 @@ pub fn write(w: &World, out: &Path, ledger: &mut Ledger) -> io::Result<()> {
     }
     let mut current: Option<(Dest, BufWriter<File>)> = None;
     let mut buf = Vec::with_capacity(8192);
+    let mut msg = Vec::with_capacity(8192);
     let mut n_eml = 0usize;
     let mut n_maildir = 0usize;
     let mut first_gap_conf: Option<(Spec, Vec<u8>)> = None;
     for s in &specs {
-        let msg = render(w, s);
+        render(w, s, &mut msg);
         if first_gap_conf.is_none() {
             if let (What::Booking(Kind::Confirmation), Some(bi)) = (&s.what, s.booking) {
                 if w.bookings[bi].class == Class::Gap && s.dest != Dest::Eml {

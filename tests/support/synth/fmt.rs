@@ -1,7 +1,7 @@
 //! How the producers write dates and amounts: per language and per producer, the way the
 //! real mails, calendar exports and Stripe files spell them.
 
-use chrono::{DateTime, Datelike, TimeZone, Timelike, Utc};
+use chrono::{DateTime, Datelike, Offset, TimeZone, Timelike, Utc};
 use chrono_tz::Tz;
 
 use super::data::{DAYS_DE, DAYS_EN, DAYS_ES, DAYS_FR, MONTHS_DE, MONTHS_EN, MONTHS_ES, MONTHS_FR};
@@ -239,39 +239,142 @@ pub fn jp_date(dt: &DateTime<Tz>) -> String {
     )
 }
 
+/// The fields of a date-time, read once. Formatting by hand instead of with strftime
+/// patterns keeps huge worlds fast (a pattern is parsed on every call).
+#[derive(Debug, Clone, Copy)]
+pub struct Parts {
+    pub y: i32,
+    pub mo: u32,
+    pub d: u32,
+    pub h: u32,
+    pub mi: u32,
+    pub s: u32,
+    /// 0 = Monday.
+    pub wd: usize,
+    /// Seconds east of UTC.
+    pub off: i32,
+}
+
+pub fn parts<T: TimeZone>(dt: &DateTime<T>) -> Parts {
+    Parts {
+        y: dt.year(),
+        mo: dt.month(),
+        d: dt.day(),
+        h: dt.hour(),
+        mi: dt.minute(),
+        s: dt.second(),
+        wd: dt.weekday().num_days_from_monday() as usize,
+        off: dt.offset().fix().local_minus_utc(),
+    }
+}
+
+fn mon3(p: &Parts) -> &'static str {
+    &MONTHS_EN[(p.mo as usize).saturating_sub(1) % 12][..3]
+}
+fn day3(p: &Parts) -> &'static str {
+    &DAYS_EN[p.wd % 7][..3]
+}
+
 /// RFC 5322 date: `Sat, 14 Mar 2026 10:00:00 +0100`
 pub fn rfc2822(dt: &DateTime<Tz>) -> String {
-    dt.format("%a, %d %b %Y %H:%M:%S %z").to_string()
+    let p = parts(dt);
+    let sign = if p.off < 0 { '-' } else { '+' };
+    let o = p.off.unsigned_abs() / 60;
+    format!(
+        "{}, {:02} {} {} {:02}:{:02}:{:02} {sign}{:02}{:02}",
+        day3(&p),
+        p.d,
+        mon3(&p),
+        p.y,
+        p.h,
+        p.mi,
+        p.s,
+        o / 60,
+        o % 60
+    )
 }
 
 /// mbox `From ` line date (asctime, UTC): `Sat Mar 14 09:00:00 2026`
 pub fn asctime(ts: i64) -> String {
-    utc(ts).format("%a %b %e %H:%M:%S %Y").to_string()
+    let p = parts(&utc(ts));
+    format!(
+        "{} {} {:>2} {:02}:{:02}:{:02} {}",
+        day3(&p),
+        mon3(&p),
+        p.d,
+        p.h,
+        p.mi,
+        p.s,
+        p.y
+    )
 }
 
 /// RFC 3339 with the zone's offset, seconds precision: `2026-03-14T10:00:00+01:00`
 pub fn rfc3339(tz: Tz, ts: i64) -> String {
-    local(tz, ts).to_rfc3339_opts(chrono::SecondsFormat::Secs, false)
+    let p = parts(&local(tz, ts));
+    let sign = if p.off < 0 { '-' } else { '+' };
+    let o = p.off.unsigned_abs() / 60;
+    format!(
+        "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}{sign}{:02}:{:02}",
+        p.y,
+        p.mo,
+        p.d,
+        p.h,
+        p.mi,
+        p.s,
+        o / 60,
+        o % 60
+    )
 }
 
 /// RFC 3339 UTC with `Z`: `2026-03-14T09:00:00Z`
 pub fn rfc3339_z(ts: i64) -> String {
-    utc(ts).to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+    let p = parts(&utc(ts));
+    format!(
+        "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}Z",
+        p.y, p.mo, p.d, p.h, p.mi, p.s
+    )
+}
+
+/// `2026-03-14 09:12:33` (UTC; Stripe Dashboard exports)
+pub fn sql_utc(ts: i64) -> String {
+    let p = parts(&utc(ts));
+    format!(
+        "{:04}-{:02}-{:02} {:02}:{:02}:{:02}",
+        p.y, p.mo, p.d, p.h, p.mi, p.s
+    )
+}
+
+/// `20260314091233` (UTC; Message-ID stems)
+pub fn compact_utc(ts: i64) -> String {
+    let p = parts(&utc(ts));
+    format!(
+        "{:04}{:02}{:02}{:02}{:02}{:02}",
+        p.y, p.mo, p.d, p.h, p.mi, p.s
+    )
 }
 
 /// iCalendar local time `20260314T100000`
 pub fn ical_local(dt: &DateTime<Tz>) -> String {
-    dt.format("%Y%m%dT%H%M%S").to_string()
+    let p = parts(dt);
+    format!(
+        "{:04}{:02}{:02}T{:02}{:02}{:02}",
+        p.y, p.mo, p.d, p.h, p.mi, p.s
+    )
 }
 
 /// iCalendar UTC time `20260314T090000Z`
 pub fn ical_utc(ts: i64) -> String {
-    utc(ts).format("%Y%m%dT%H%M%SZ").to_string()
+    let p = parts(&utc(ts));
+    format!(
+        "{:04}{:02}{:02}T{:02}{:02}{:02}Z",
+        p.y, p.mo, p.d, p.h, p.mi, p.s
+    )
 }
 
 /// iCalendar date `20260314`
 pub fn ical_date(d: chrono::NaiveDate) -> String {
-    d.format("%Y%m%d").to_string()
+    format!("{:04}{:02}{:02}", d.year(), d.month(), d.day())
 }
 
 #[cfg(test)]
@@ -310,5 +413,13 @@ mod tests {
         assert_eq!(rfc3339(tz, ts), "2026-03-14T10:00:00+01:00");
         assert_eq!(rfc2822(&dt), "Sat, 14 Mar 2026 10:00:00 +0100");
         assert_eq!(asctime(ts), "Sat Mar 14 09:00:00 2026");
+        assert_eq!(asctime(ts - 13 * 86_400), "Sun Mar  1 09:00:00 2026");
+        assert_eq!(rfc3339_z(ts), "2026-03-14T09:00:00Z");
+        assert_eq!(ical_local(&dt), "20260314T100000");
+        assert_eq!(ical_utc(ts), "20260314T090000Z");
+        assert_eq!(sql_utc(ts), "2026-03-14 09:00:00");
+        let ny: Tz = "America/New_York".parse().unwrap();
+        assert_eq!(rfc3339(ny, ts), "2026-03-14T05:00:00-04:00");
+        assert_eq!(rfc2822(&local(ny, ts)), "Sat, 14 Mar 2026 05:00:00 -0400");
     }
 }

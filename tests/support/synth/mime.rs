@@ -49,9 +49,9 @@ fn cp1252(c: char) -> Option<u8> {
 }
 
 /// Text → bytes in `cs`. Characters the charset lacks become what mailers put instead.
-pub fn encode(s: &str, cs: Charset) -> Vec<u8> {
-    if cs == Charset::Utf8 {
-        return s.as_bytes().to_vec();
+pub fn encode(s: &str, cs: Charset) -> std::borrow::Cow<'_, [u8]> {
+    if cs == Charset::Utf8 || s.is_ascii() {
+        return std::borrow::Cow::Borrowed(s.as_bytes());
     }
     let mut out = Vec::with_capacity(s.len());
     for c in s.chars() {
@@ -77,16 +77,21 @@ pub fn encode(s: &str, cs: Charset) -> Vec<u8> {
             _ => out.push(b'?'),
         }
     }
-    out
+    std::borrow::Cow::Owned(out)
 }
 
 /// Quoted-printable (RFC 2045): lines ≤ 76, soft breaks `=`, `=XX` for non-printables and
 /// for trailing white space. Input lines end with `\n`; output uses `\n` too.
 pub fn qp(bytes: &[u8]) -> String {
-    let mut out = String::with_capacity(bytes.len() * 11 / 10);
+    let mut out = Vec::with_capacity(bytes.len() * 11 / 10);
+    qp_into(bytes, &mut out);
+    String::from_utf8(out).unwrap_or_default()
+}
+
+pub fn qp_into(bytes: &[u8], out: &mut Vec<u8>) {
     for (li, line) in bytes.split(|b| *b == b'\n').enumerate() {
         if li > 0 {
-            out.push('\n');
+            out.push(b'\n');
         }
         let mut col = 0;
         let n = line.len();
@@ -99,20 +104,19 @@ pub fn qp(bytes: &[u8]) -> String {
             // Keep room for the soft break `=` (unless this is the line's last piece).
             let limit = if last { 76 } else { 75 };
             if col + piece_len > limit {
-                out.push_str("=\n");
+                out.extend_from_slice(b"=\n");
                 col = 0;
             }
             if enc {
-                out.push('=');
-                out.push(char::from(super::rng::HEX_UPPER[(b >> 4) as usize]));
-                out.push(char::from(super::rng::HEX_UPPER[(b & 15) as usize]));
+                out.push(b'=');
+                out.push(super::rng::HEX_UPPER[(b >> 4) as usize]);
+                out.push(super::rng::HEX_UPPER[(b & 15) as usize]);
             } else {
-                out.push(char::from(b));
+                out.push(b);
             }
             col += piece_len;
         }
     }
-    out
 }
 
 const B64: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
@@ -145,15 +149,19 @@ pub fn b64(bytes: &[u8]) -> String {
 
 /// Base64 body: 76-character lines.
 pub fn b64_lines(bytes: &[u8]) -> String {
-    let s = b64(bytes);
-    let mut out = String::with_capacity(s.len() + s.len() / 76 + 1);
-    for (i, c) in s.chars().enumerate() {
-        if i > 0 && i % 76 == 0 {
-            out.push('\n');
+    let mut out = Vec::with_capacity(bytes.len() * 14 / 10 + 4);
+    b64_lines_into(bytes, &mut out);
+    String::from_utf8(out).unwrap_or_default()
+}
+
+pub fn b64_lines_into(bytes: &[u8], out: &mut Vec<u8>) {
+    // 57 input bytes make one 76-character line.
+    for (i, chunk) in bytes.chunks(57).enumerate() {
+        if i > 0 {
+            out.push(b'\n');
         }
-        out.push(c);
+        out.extend_from_slice(b64(chunk).as_bytes());
     }
-    out
 }
 
 /// RFC 2047 encoded words for a header value; plain when ASCII. Long values become several
@@ -315,8 +323,8 @@ fn render_part(p: &Part, out: &mut Vec<u8>, with_headers: bool) {
             let bytes = encode(text, *charset);
             match cte {
                 Cte::SevenBit | Cte::EightBit => out.extend_from_slice(&bytes),
-                Cte::QuotedPrintable => out.extend_from_slice(qp(&bytes).as_bytes()),
-                Cte::Base64 => out.extend_from_slice(b64_lines(&bytes).as_bytes()),
+                Cte::QuotedPrintable => qp_into(&bytes, out),
+                Cte::Base64 => b64_lines_into(&bytes, out),
             }
             if !out.ends_with(b"\n") {
                 out.push(b'\n');
@@ -361,7 +369,13 @@ fn content_type_multi(subtype: &str, params: &str, boundary: &str) -> String {
 
 /// The message as bytes with `\n` line ends.
 pub fn render(mail: &Mail) -> Vec<u8> {
-    let mut out = Vec::with_capacity(2048);
+    let mut out = Vec::with_capacity(4096);
+    render_into(mail, &mut out);
+    out
+}
+
+/// Appends the message to `out`.
+pub fn render_into(mail: &Mail, out: &mut Vec<u8>) {
     for (k, v) in &mail.headers {
         out.extend_from_slice(k.as_bytes());
         out.extend_from_slice(b": ");
@@ -369,11 +383,7 @@ pub fn render(mail: &Mail) -> Vec<u8> {
         out.push(b'\n');
     }
     out.extend_from_slice(b"MIME-Version: 1.0\n");
-    match &mail.body {
-        Part::Multi { .. } => render_part(&mail.body, &mut out, true),
-        Part::Text { .. } | Part::Raw { .. } => render_part(&mail.body, &mut out, true),
-    }
-    out
+    render_part(&mail.body, out, true);
 }
 
 /// `\n` → `\r\n` (for .eml files saved by Windows clients).
@@ -424,7 +434,14 @@ mod tests {
             header_words("WG: Buchungsbestätigung AA-1", Charset::Utf8, false),
             "WG: =?UTF-8?Q?Buchungsbest=C3=A4tigung?= AA-1"
         );
-        assert_eq!(encode("1 234,50 €", Charset::Windows1252), b"1 234,50 \x80");
-        assert_eq!(encode("€ – é", Charset::Latin1), b"EUR - \xe9");
+        assert_eq!(
+            &encode("1 234,50 €", Charset::Windows1252)[..],
+            b"1 234,50 \x80"
+        );
+        assert_eq!(&encode("€ – é", Charset::Latin1)[..], b"EUR - \xe9");
+        let long = vec![b'x'; 200];
+        let lines = b64_lines(&long);
+        assert!(lines.lines().all(|l| l.len() <= 76));
+        assert_eq!(lines.replace('\n', ""), b64(&long));
     }
 }

@@ -80,6 +80,17 @@ impl Ledger {
         self.evidence[booking].push(id);
         self.carries[booking] |= carries;
     }
+
+    fn merge(&mut self, other: Ledger) {
+        for (i, ev) in other.evidence.into_iter().enumerate() {
+            self.evidence[i].extend(ev);
+        }
+        for (i, c) in other.carries.into_iter().enumerate() {
+            self.carries[i] |= c;
+        }
+        self.noise.extend(other.noise);
+        self.files += other.files;
+    }
 }
 
 /// What was written.
@@ -146,16 +157,40 @@ pub fn generate(cfg: &Config, out: &Path) -> io::Result<Summary> {
     clear_previous(out)?;
     let w = model::build(cfg);
     let n = w.bookings.len();
-    let mut ledger = Ledger {
+    // The writers are independent: run them side by side, each with its own ledger, and
+    // merge (evidence lists are sorted afterwards, so the result does not depend on timing).
+    let fresh = || Ledger {
         evidence: vec![Vec::new(); n],
         carries: vec![false; n],
         noise: Vec::new(),
         files: 0,
     };
-    stripe::write(&w, out, &mut ledger)?;
-    calendar::write(&w, out, &mut ledger)?;
-    email::write(&w, out, &mut ledger)?;
-    let db_rows = db::write(&w, &out.join("restored.sqlite"))?;
+    let (mut l_stripe, mut l_cal, mut l_mail) = (fresh(), fresh(), fresh());
+    let db_path = out.join("restored.sqlite");
+    let (r_stripe, r_cal, r_mail, r_db) = std::thread::scope(|sc| {
+        let h1 = sc.spawn(|| stripe::write(&w, out, &mut l_stripe));
+        let h2 = sc.spawn(|| calendar::write(&w, out, &mut l_cal));
+        let h3 = sc.spawn(|| email::write(&w, out, &mut l_mail));
+        let h4 = sc.spawn(|| db::write(&w, &db_path));
+        let join = |r: std::thread::Result<io::Result<()>>| {
+            r.unwrap_or_else(|_| Err(io::Error::other("writer thread panicked")))
+        };
+        (
+            join(h1.join()),
+            join(h2.join()),
+            join(h3.join()),
+            h4.join()
+                .unwrap_or_else(|_| Err(io::Error::other("db thread panicked"))),
+        )
+    });
+    r_stripe?;
+    r_cal?;
+    r_mail?;
+    let db_rows = r_db?;
+    let mut ledger = fresh();
+    for part in [l_stripe, l_cal, l_mail] {
+        ledger.merge(part);
+    }
     ledger.files += 1;
     let truth = make_truth(&w, &mut ledger);
     let f = io::BufWriter::new(fs::File::create(out.join("truth.json"))?);

@@ -546,7 +546,7 @@ fn card(rng: &mut Rng, t: &Tenant) -> Card {
         last4: rng.digits(4),
         exp_month: rng.range(1, 13) as u32,
         exp_year: rng.range(2026, 2032) as i32,
-        funding: *rng.pick(&["credit", "credit", "debit", "prepaid"]),
+        funding: ["credit", "credit", "debit", "prepaid"][rng.index(4)],
         fingerprint: rng.chars(16, BASE62),
         sepa: t.stripe_csv() && rng.chance(120),
     }
@@ -680,8 +680,7 @@ fn plan_payments(rng: &mut Rng, t: &Tenant, b: &mut Booking, t1: i64) {
         }
     }
     if let Some(c) = b.cancelled_at {
-        for ci in 0..charges.len() {
-            let ch = &charges[ci];
+        for (ci, ch) in charges.iter().enumerate() {
             if ch.failed || ch.created >= c {
                 continue;
             }

@@ -637,10 +637,15 @@ fn payment_intent_json(
     b: &Booking,
     charges: &[&Charge],
     rng: &mut Rng,
-) -> Option<PaymentIntentJson> {
-    let ok = charges.iter().find(|c| !c.failed).or(charges.last())?;
+) -> PaymentIntentJson {
+    let ok = charges
+        .iter()
+        .find(|c| !c.failed)
+        .or(charges.last())
+        .copied()
+        .unwrap_or(&b.charges[0]);
     let (description, metadata, _) = describe(t, b, ok);
-    Some(PaymentIntentJson {
+    PaymentIntentJson {
         id: ok.pi.clone(),
         object: "payment_intent",
         amount: ok.amount,
@@ -658,12 +663,7 @@ fn payment_intent_json(
         capture_method: "automatic_async",
         client_secret: format!("{}_secret_{}", ok.pi, rng.chars(25, BASE62)),
         confirmation_method: "automatic",
-        created: charges
-            .iter()
-            .map(|c| c.created)
-            .min()
-            .unwrap_or(ok.created)
-            - rng.range(2, 30),
+        created: pi_created(b, &ok.pi),
         currency: t.currency.to_ascii_lowercase(),
         customer: None,
         description,
@@ -703,117 +703,145 @@ fn payment_intent_json(
         },
         transfer_data: None,
         transfer_group: None,
-    })
+    }
 }
 
-fn write_pages<T: Serialize>(
+/// Writes one list page (`{"object": "list", "data": [...], ...}`) pretty-printed, as the
+/// API returns it.
+fn write_page<T: Serialize>(
+    path: &Path,
+    url: &'static str,
+    items: &[T],
+    has_more: bool,
+) -> io::Result<()> {
+    let mut w = BufWriter::with_capacity(1 << 16, File::create(path)?);
+    serde_json::to_writer_pretty(
+        &mut w,
+        &Page {
+            object: "list",
+            data: items,
+            has_more,
+            url,
+        },
+    )?;
+    w.write_all(b"\n")?;
+    w.flush()
+}
+
+/// Pages of at most `per_page` objects, built lazily so that a huge world never holds all
+/// its JSON objects in memory: `make` turns one key into its object.
+fn write_paged<K, T: Serialize>(
     dir: &Path,
     stem: &str,
     url: &'static str,
-    items: &[T],
+    keys: &[K],
     per_page: usize,
-    paged: bool,
+    make: impl Fn(&K) -> T,
 ) -> io::Result<usize> {
-    let mut files = 0;
-    if !paged {
-        let f = File::create(dir.join(format!("{stem}.json")))?;
-        let mut w = BufWriter::with_capacity(1 << 20, f);
-        serde_json::to_writer_pretty(
-            &mut w,
-            &Page {
-                object: "list",
-                data: items,
-                has_more: false,
-                url,
-            },
+    let n = keys.len().div_ceil(per_page).max(1);
+    for i in 0..n {
+        let chunk = &keys[(i * per_page).min(keys.len())..((i + 1) * per_page).min(keys.len())];
+        let items: Vec<T> = chunk.iter().map(&make).collect();
+        write_page(
+            &dir.join(format!("{stem}_{}.json", i + 1)),
+            url,
+            &items,
+            i + 1 < n,
         )?;
-        w.write_all(b"\n")?;
-        w.flush()?;
-        return Ok(1);
     }
-    let chunks: Vec<&[T]> = if items.is_empty() {
-        vec![&items[..0]]
-    } else {
-        items.chunks(per_page).collect()
-    };
-    let n = chunks.len();
-    for (i, chunk) in chunks.into_iter().enumerate() {
-        let f = File::create(dir.join(format!("{stem}_{}.json", i + 1)))?;
-        let mut w = BufWriter::with_capacity(1 << 20, f);
-        serde_json::to_writer_pretty(
-            &mut w,
-            &Page {
-                object: "list",
-                data: chunk,
-                has_more: i + 1 < n,
-                url,
-            },
-        )?;
-        w.write_all(b"\n")?;
-        w.flush()?;
-        files += 1;
-    }
-    Ok(files)
+    Ok(n)
+}
+
+/// A stream for one Stripe object, keyed by its id (independent of the writing order).
+fn object_rng(b: &Booking, id: &str) -> Rng {
+    b.rng(super::rng::hash_str(id))
 }
 
 /// API JSON for every tenant with a Stripe account export.
 fn write_json(w: &World, t: &Tenant, out: &Path, ledger: &mut Ledger) -> io::Result<()> {
     let dir = out.join("stripe").join(&t.acct);
     fs::create_dir_all(&dir)?;
-    let mut charges: Vec<(i64, String, ChargeJson)> = Vec::new();
-    let mut refunds: Vec<(i64, String, RefundJson)> = Vec::new();
-    let mut intents: Vec<(i64, String, PaymentIntentJson)> = Vec::new();
+    // Keys (created, id, booking, index) sorted newest first, as Stripe lists them.
+    let mut charges: Vec<(i64, &str, usize, usize)> = Vec::new();
+    let mut refunds: Vec<(i64, &str, usize, usize)> = Vec::new();
+    let mut intents: Vec<(i64, &str, usize)> = Vec::new();
     for (bi, b) in w.bookings.iter().enumerate() {
         if b.tenant != t.idx || b.charges.is_empty() {
             continue;
         }
-        let mut rng = b.rng(0x57121E);
-        let mut by_pi: BTreeMap<&str, Vec<&Charge>> = BTreeMap::new();
         let mut pi_carries: BTreeMap<&str, bool> = BTreeMap::new();
-        for c in &b.charges {
-            let (json, carries) = charge_json(t, b, c, &mut rng);
+        for (ci, c) in b.charges.iter().enumerate() {
+            let (_, _, carries) = describe(t, b, c);
             ledger.add(bi, format!("stripe:{}", c.id), carries);
-            charges.push((c.created, c.id.clone(), json));
-            by_pi.entry(c.pi.as_str()).or_default().push(c);
+            charges.push((c.created, c.id.as_str(), bi, ci));
             *pi_carries.entry(c.pi.as_str()).or_default() |= carries;
         }
-        for r in &b.refunds {
+        for (ri, r) in b.refunds.iter().enumerate() {
             ledger.add(bi, format!("stripe:{}", r.id), false);
-            refunds.push((r.created, r.id.clone(), refund_json(t, b, r, &mut rng)));
+            refunds.push((r.created, r.id.as_str(), bi, ri));
         }
         if t.exports_payment_intents() {
-            for (pi, cs) in &by_pi {
-                if let Some(j) = payment_intent_json(t, b, cs, &mut rng) {
-                    ledger.add(
-                        bi,
-                        format!("stripe:{pi}"),
-                        pi_carries.get(pi).copied().unwrap_or(false),
-                    );
-                    intents.push((j.created, j.id.clone(), j));
-                }
+            for (pi, carries) in pi_carries {
+                ledger.add(bi, format!("stripe:{pi}"), carries);
+                intents.push((pi_created(b, pi), pi, bi));
             }
         }
     }
-    // Stripe lists newest first.
-    charges.sort_by(|a, b| (b.0, &b.1).cmp(&(a.0, &a.1)));
-    refunds.sort_by(|a, b| (b.0, &b.1).cmp(&(a.0, &a.1)));
-    intents.sort_by(|a, b| (b.0, &b.1).cmp(&(a.0, &a.1)));
-    let charges: Vec<ChargeJson> = charges.into_iter().map(|x| x.2).collect();
-    let refunds: Vec<RefundJson> = refunds.into_iter().map(|x| x.2).collect();
-    let intents: Vec<PaymentIntentJson> = intents.into_iter().map(|x| x.2).collect();
-    ledger.files += write_pages(&dir, "charges", "/v1/charges", &charges, 100, true)?;
-    ledger.files += write_pages(&dir, "refunds", "/v1/refunds", &refunds, 100, false)?;
+    charges.sort_by(|a, b| (b.0, b.1).cmp(&(a.0, a.1)));
+    refunds.sort_by(|a, b| (b.0, b.1).cmp(&(a.0, a.1)));
+    intents.sort_by(|a, b| (b.0, b.1).cmp(&(a.0, a.1)));
+    ledger.files += write_paged(
+        &dir,
+        "charges",
+        "/v1/charges",
+        &charges,
+        100,
+        |&(_, id, bi, ci)| {
+            let b = &w.bookings[bi];
+            charge_json(t, b, &b.charges[ci], &mut object_rng(b, id)).0
+        },
+    )?;
+    let refund_objs: Vec<RefundJson> = refunds
+        .iter()
+        .map(|&(_, id, bi, ri)| {
+            let b = &w.bookings[bi];
+            refund_json(t, b, &b.refunds[ri], &mut object_rng(b, id))
+        })
+        .collect();
+    write_page(
+        &dir.join("refunds.json"),
+        "/v1/refunds",
+        &refund_objs,
+        false,
+    )?;
+    ledger.files += 1;
     if t.exports_payment_intents() {
-        ledger.files += write_pages(
+        ledger.files += write_paged(
             &dir,
             "payment_intents",
             "/v1/payment_intents",
             &intents,
             100,
-            true,
+            |&(_, pi, bi)| {
+                let b = &w.bookings[bi];
+                let cs: Vec<&Charge> = b.charges.iter().filter(|c| c.pi == pi).collect();
+                payment_intent_json(t, b, &cs, &mut object_rng(b, pi))
+            },
         )?;
     }
     Ok(())
+}
+
+/// A payment intent is created a few seconds before its first charge.
+fn pi_created(b: &Booking, pi: &str) -> i64 {
+    let first = b
+        .charges
+        .iter()
+        .filter(|c| c.pi == pi)
+        .map(|c| c.created)
+        .min()
+        .unwrap_or(b.booked_at);
+    first - object_rng(b, pi).fork(1).range(2, 30)
 }
 
 pub const CSV_HEADER: [&str; 36] = [
@@ -856,28 +884,46 @@ pub const CSV_HEADER: [&str; 36] = [
 ];
 
 fn csv_time(ts: i64) -> String {
-    fmt::utc(ts).format("%Y-%m-%d %H:%M:%S").to_string()
+    fmt::sql_utc(ts)
 }
 
 /// Dashboard "Payments" export of one tenant.
 fn write_csv(w: &World, t: &Tenant, out: &Path, ledger: &mut Ledger) -> io::Result<()> {
     let dir = out.join("stripe").join("exports");
     fs::create_dir_all(&dir)?;
-    let mut rows: Vec<(i64, String, Vec<String>)> = Vec::new();
     let m = |x: i64| fmt::money(x, t.exp, fmt::Money::Csv);
+    // Newest first, like the Dashboard; rows are built while writing.
+    let mut keys: Vec<(i64, &str, usize, usize)> = Vec::new();
     for (bi, b) in w.bookings.iter().enumerate() {
         if b.tenant != t.idx {
             continue;
         }
-        let mut rng = b.rng(0xC5F);
-        let cust_id = if rng.chance(400) {
-            format!("cus_{}", rng.chars(14, BASE62))
-        } else {
-            String::new()
-        };
         for (ci, c) in b.charges.iter().enumerate() {
-            let (desc, md, carries) = describe(t, b, c);
+            let (_, _, carries) = describe(t, b, c);
             ledger.add(bi, format!("stripe:{}", c.id), carries);
+            keys.push((c.created, c.id.as_str(), bi, ci));
+        }
+    }
+    keys.sort_by(|a, b| (b.0, b.1).cmp(&(a.0, a.1)));
+    let path = dir.join(format!("{}-unified_payments.csv", t.slug));
+    let mut wtr = csv::WriterBuilder::new()
+        .terminator(csv::Terminator::CRLF)
+        .from_writer(BufWriter::with_capacity(1 << 20, File::create(path)?));
+    wtr.write_record(CSV_HEADER).map_err(io::Error::other)?;
+    for &(_, id, bi, ci) in &keys {
+        let b = &w.bookings[bi];
+        let c = &b.charges[ci];
+        let mut rng = object_rng(b, id);
+        let cust_id = {
+            let mut r = b.rng(0xC5F);
+            if r.chance(400) {
+                format!("cus_{}", r.chars(14, BASE62))
+            } else {
+                String::new()
+            }
+        };
+        {
+            let (desc, md, _) = describe(t, b, c);
             let last_refund = b
                 .refunds
                 .iter()
@@ -963,17 +1009,8 @@ fn write_csv(w: &World, t: &Tenant, out: &Path, ledger: &mut Ledger) -> io::Resu
                 md.get("customer_name").cloned().unwrap_or_default(),
                 md.get("pickup").cloned().unwrap_or_default(),
             ];
-            rows.push((c.created, c.id.clone(), row));
+            wtr.write_record(&row).map_err(io::Error::other)?;
         }
-    }
-    rows.sort_by(|a, b| (b.0, &b.1).cmp(&(a.0, &a.1)));
-    let path = dir.join(format!("{}-unified_payments.csv", t.slug));
-    let mut wtr = csv::WriterBuilder::new()
-        .terminator(csv::Terminator::CRLF)
-        .from_writer(BufWriter::with_capacity(1 << 20, File::create(path)?));
-    wtr.write_record(CSV_HEADER).map_err(io::Error::other)?;
-    for (_, _, r) in &rows {
-        wtr.write_record(r).map_err(io::Error::other)?;
     }
     wtr.flush()?;
     ledger.files += 1;
