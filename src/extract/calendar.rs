@@ -14,6 +14,8 @@ use crate::import::{CalTime, RawEvent};
 const CONF_PROPERTY: f32 = 0.9;
 /// ... from a segment of the title recognised by shape.
 const CONF_TITLE: f32 = 0.75;
+/// ... a name in a title: typed by staff, often a nickname or the surname only.
+const CONF_TITLE_NAME: f32 = 0.55;
 
 pub fn extract(e: &RawEvent, ctx: &Ctx) -> Evidence {
     let tenant = ctx
@@ -190,7 +192,7 @@ pub fn title(summary: &str, tctx: &text::TextCtx, f: &mut Fields) {
             &mut f.conf,
             Field::CustomerName,
             n,
-            CONF_TITLE - 0.05,
+            CONF_TITLE_NAME,
         );
     }
 }

@@ -87,7 +87,7 @@ pub fn extract(mail: &RawMail, ctx: &Ctx) -> Evidence {
     text::extract_fallback(&mail.subject, &mail.text, &tctx, &mut ev.fields);
     if family.is_none() && before != ev.fields.conf {
         ev.extractor = "fallback".into();
-        ev.confidence = 0.6;
+        ev.confidence = 0.75;
     }
     if ev.kind == Kind::Cancellation {
         ev.fields.cancelled = true;

@@ -10,7 +10,7 @@ use crate::import::{StripeObject, StripeRecord};
 
 /// Billing details are typed by the customer at checkout: trusted, but the cardholder may be
 /// someone else than the driver.
-const CONF_BILLING: f32 = 0.6;
+const CONF_BILLING: f32 = 0.5;
 
 pub fn extract(r: &StripeRecord, ctx: &Ctx) -> Evidence {
     let maps = ctx.maps;

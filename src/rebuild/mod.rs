@@ -310,8 +310,17 @@ fn pick_name(items: &[&Evidence], prov: &mut Vec<(Field, String, f32)>) -> Optio
                 } else {
                     0.15
                 };
+                // a mail in a legacy charset turns Ł into `?`
+                let mangled = if v.contains(['?', '\u{fffd}']) {
+                    0.3
+                } else {
+                    0.0
+                };
                 Cand {
-                    conf: weight(e, Field::CustomerName) + 0.1 * words.min(3) as f32 - shouting,
+                    conf: weight(e, Field::CustomerName) + 0.1 * words.min(3) as f32
+                        - shouting
+                        - mangled
+                        + name_source_bias(e.source),
                     value: v,
                     ev: e,
                     day_only: false,
@@ -327,6 +336,16 @@ fn pick_name(items: &[&Evidence], prov: &mut Vec<(Field, String, f32)>) -> Optio
         ));
         c.value
     })
+}
+
+/// The platform's own mails carry the name the customer booked under; calendar entries are
+/// typed by staff (nicknames, initials).
+fn name_source_bias(s: Source) -> f32 {
+    match s {
+        Source::Email => 0.1,
+        Source::Stripe => 0.0,
+        Source::Calendar => -0.1,
+    }
 }
 
 fn pick_time(items: &[&Evidence], f: Field, prov: &mut Vec<(Field, String, f32)>) -> Option<i64> {
