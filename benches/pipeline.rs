@@ -8,6 +8,7 @@
 //! before each run (Linux `clear_refs`), so world generation is not counted.
 
 #[path = "../tests/support/mod.rs"]
+#[allow(unused_imports)]
 mod support;
 
 use std::path::{Path, PathBuf};
