@@ -25,7 +25,7 @@ use keys::Keys;
 
 /// Blocks larger than this are not compared (a very common surname on a busy day): the other
 /// keys still find those pairs.
-pub const MAX_BLOCK: u32 = 64;
+pub const MAX_BLOCK: u32 = 32;
 /// A pair must score at least this (log-odds-like points) to link.
 pub const THRESHOLD: f32 = 5.0;
 /// An item whose two best bookings score within this margin is ambiguous.
@@ -48,33 +48,30 @@ pub fn candidate_pairs(keys: &[Keys]) -> Result<Vec<(u32, u32, bool)>> {
     let mut idx: Vec<u32> = Vec::new();
     let mut key: Vec<String> = Vec::new();
     let mut exact: Vec<bool> = Vec::new();
+    let mut has_ref: Vec<bool> = Vec::new();
     for (i, k) in keys.iter().enumerate() {
         for (s, e) in k.block_keys() {
             idx.push(i as u32);
             key.push(s);
             exact.push(e);
+            has_ref.push(k.booking_ref.is_some());
         }
     }
-    let long = df!("idx" => idx, "k" => key, "exact" => exact)?.lazy();
+    let long = df!("idx" => idx, "k" => key, "exact" => exact, "has_ref" => has_ref)?.lazy();
     let sizes = long.clone().group_by([col("k")]).agg([len().alias("n")]);
     let blocked = long
-        .join(
-            sizes,
-            [col("k")],
-            [col("k")],
-            JoinArgs::new(JoinType::Inner),
-        )
+        .join(sizes, [col("k")], [col("k")], JoinArgs::new(JoinType::Inner))
         .filter(col("exact").or(col("n").lt_eq(lit(MAX_BLOCK))))
-        .select([col("idx"), col("k"), col("exact")]);
-    let right = blocked.clone().select([col("idx").alias("r"), col("k")]);
+        .select([col("idx"), col("k"), col("exact"), col("has_ref")]);
+    let right = blocked
+        .clone()
+        .select([col("idx").alias("r"), col("k"), col("has_ref").alias("r_has_ref")]);
+    // two items that both carry a booking ref are decided by the ref alone: only exact keys
+    // pair them, which keeps the number of pairs near linear in the evidence
     let pairs = blocked
-        .join(
-            right,
-            [col("k")],
-            [col("k")],
-            JoinArgs::new(JoinType::Inner),
-        )
+        .join(right, [col("k")], [col("k")], JoinArgs::new(JoinType::Inner))
         .filter(col("idx").lt(col("r")))
+        .filter(col("exact").or(col("has_ref").not()).or(col("r_has_ref").not()))
         .group_by([col("idx"), col("r")])
         .agg([col("exact").max().alias("exact")])
         .sort(["idx", "r"], SortMultipleOptions::default())
