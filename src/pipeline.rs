@@ -319,7 +319,7 @@ pub fn run_from_evidence(
             booking_idx.push(i);
         }
     }
-    let items: Vec<Evidence> = booking_idx.iter().map(|&i| evidence[i].clone()).collect();
+    let items: Vec<&Evidence> = booking_idx.iter().map(|&i| &evidence[i]).collect();
     let item_copies: Vec<usize> = booking_idx.iter().map(|&i| copies[i]).collect();
 
     let step = progress.step("link", None);
@@ -337,7 +337,7 @@ pub fn run_from_evidence(
     ));
     for (i, reason) in &linked.ambiguous {
         summary.ambiguous += item_copies[*i];
-        review.push(ReviewRow::evidence(&items[*i], reason, item_copies[*i]));
+        review.push(ReviewRow::evidence(items[*i], reason, item_copies[*i]));
     }
 
     let step = progress.step("rebuild", Some(linked.clusters.len() as u64));
@@ -346,7 +346,7 @@ pub fn run_from_evidence(
         .par_iter()
         .zip(linked.weakest.par_iter())
         .map(|(members, weakest)| {
-            let refs: Vec<&Evidence> = members.iter().map(|&i| &items[i]).collect();
+            let refs: Vec<&Evidence> = members.iter().map(|&i| items[i]).collect();
             rebuild::rebuild(&refs, plan, *weakest)
         })
         .collect();
@@ -360,7 +360,7 @@ pub fn run_from_evidence(
                 for &i in members {
                     summary.unplaced += item_copies[i];
                     review.push(ReviewRow::evidence(
-                        &items[i],
+                        items[i],
                         rebuild::NOT_A_BOOKING,
                         item_copies[i],
                     ));

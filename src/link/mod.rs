@@ -60,18 +60,34 @@ pub fn candidate_pairs(keys: &[Keys]) -> Result<Vec<(u32, u32, bool)>> {
     let long = df!("idx" => idx, "k" => key, "exact" => exact, "has_ref" => has_ref)?.lazy();
     let sizes = long.clone().group_by([col("k")]).agg([len().alias("n")]);
     let blocked = long
-        .join(sizes, [col("k")], [col("k")], JoinArgs::new(JoinType::Inner))
+        .join(
+            sizes,
+            [col("k")],
+            [col("k")],
+            JoinArgs::new(JoinType::Inner),
+        )
         .filter(col("exact").or(col("n").lt_eq(lit(MAX_BLOCK))))
         .select([col("idx"), col("k"), col("exact"), col("has_ref")]);
-    let right = blocked
-        .clone()
-        .select([col("idx").alias("r"), col("k"), col("has_ref").alias("r_has_ref")]);
+    let right = blocked.clone().select([
+        col("idx").alias("r"),
+        col("k"),
+        col("has_ref").alias("r_has_ref"),
+    ]);
     // two items that both carry a booking ref are decided by the ref alone: only exact keys
     // pair them, which keeps the number of pairs near linear in the evidence
     let pairs = blocked
-        .join(right, [col("k")], [col("k")], JoinArgs::new(JoinType::Inner))
+        .join(
+            right,
+            [col("k")],
+            [col("k")],
+            JoinArgs::new(JoinType::Inner),
+        )
         .filter(col("idx").lt(col("r")))
-        .filter(col("exact").or(col("has_ref").not()).or(col("r_has_ref").not()))
+        .filter(
+            col("exact")
+                .or(col("has_ref").not())
+                .or(col("r_has_ref").not()),
+        )
         .group_by([col("idx"), col("r")])
         .agg([col("exact").max().alias("exact")])
         .sort(["idx", "r"], SortMultipleOptions::default())
@@ -147,7 +163,7 @@ impl Dsu {
 }
 
 /// Links booking evidence (items of `NotBooking` kind or without tenant must not be passed).
-pub fn link(items: &[Evidence], vocab: &Vocab, plan: &Plan) -> Result<Linked> {
+pub fn link(items: &[&Evidence], vocab: &Vocab, plan: &Plan) -> Result<Linked> {
     let keys: Vec<Keys> = items
         .iter()
         .map(|e| {
@@ -299,7 +315,8 @@ mod tests {
 
     fn clusters_of(items: &[Evidence]) -> Vec<Vec<String>> {
         let (_d, plan) = plan();
-        let l = link(items, &vocab(), &plan).expect("link runs");
+        let refs: Vec<&Evidence> = items.iter().collect();
+        let l = link(&refs, &vocab(), &plan).expect("link runs");
         l.clusters
             .iter()
             .map(|c| c.iter().map(|&i| items[i].id.clone()).collect())
