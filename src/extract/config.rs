@@ -513,3 +513,57 @@ impl Mappings {
         })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn family(text: &str) -> Result<Family> {
+        let dir = tempfile::tempdir().map_err(|e| Error::io("tmp", e))?;
+        let p = dir.path().join("fam.toml");
+        std::fs::write(&p, text).map_err(|e| Error::io(&p, e))?;
+        Family::load(&p)
+    }
+
+    #[test]
+    fn family_loads_and_matches_on_all_given_rules() {
+        let f = family(
+            "name = \"acme\"\ntenant = \"alpen\"\ndate_order = \"mdy\"\npatterns = ['Slot (?P<pickup>.+?) ->']\n[match]\nfrom = '@acme\\.example>$'\nsubject = '(?i)reservation'\n[kind]\ncancellation = '(?i)call(ed)? off'\n[fields]\nvehicle = 'Your ride: (.+)'\n",
+        )
+        .expect("family loads");
+        assert_eq!(f.name, "acme");
+        assert_eq!(f.date_order, Some(DateOrder::Mdy));
+        assert!(f.matches("Acme <x@acme.example>", "Your Reservation", ""));
+        assert!(!f.matches("Acme <x@other.example>", "Your Reservation", ""));
+        assert_eq!(f.kinds.len(), 1);
+        assert_eq!(f.fields.len(), 1);
+        assert_eq!(f.patterns.len(), 1);
+    }
+
+    #[test]
+    fn bad_families_name_the_line_and_reason() {
+        let e = family("name = \"x\"\n[fields]\nsteering_wheel = '(.+)'\n")
+            .err()
+            .map(|e| e.to_string())
+            .unwrap_or_default();
+        assert!(
+            e.contains("line 3") && e.contains("unknown field `steering_wheel`"),
+            "{e}"
+        );
+        let e = family("name = \"x\"\n[fields]\nvehicle = 'no group'\n")
+            .err()
+            .map(|e| e.to_string())
+            .unwrap_or_default();
+        assert!(e.contains("line 3") && e.contains("capture group"), "{e}");
+        let e = family("name = \"x\"\ncolour = 'red'\n")
+            .err()
+            .map(|e| e.to_string())
+            .unwrap_or_default();
+        assert!(e.contains("line 2") && e.contains("colour"), "{e}");
+        let e = family("name = \"x\"\npatterns = ['(?P<wheels>\\d+)']\n")
+            .err()
+            .map(|e| e.to_string())
+            .unwrap_or_default();
+        assert!(e.contains("unknown field `wheels`"), "{e}");
+    }
+}

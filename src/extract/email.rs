@@ -460,3 +460,47 @@ mod tests {
         assert_eq!(extract(&news, &ctx).kind, Kind::NotBooking);
     }
 }
+
+#[cfg(test)]
+mod family_tests {
+    use super::*;
+    use crate::extract::config::Family;
+    use crate::testutil::{mappings, plan3};
+
+    #[test]
+    fn a_family_mapping_reads_what_the_vocabulary_does_not_know() {
+        let (dir, plan) = plan3();
+        let mut maps = mappings();
+        let p = dir.path().join("odd.toml");
+        std::fs::write(
+            &p,
+            "name = \"odd\"\ntenant = \"liberty\"\npatterns = ['Wheels turn (?P<pickup>.+?) ;; back (?P<return>.+?) ;;']\n[match]\nsubject = '^Ride booked'\n[kind]\nmodification = '(?i)rescheduled'\n[fields]\nbooking_ref = 'Ticket ~(\\w+)~'\nvehicle = 'Your ride ➜ (.+)'\n",
+        )
+        .expect("write");
+        maps.email.push(Family::load(&p).expect("family loads"));
+        let ctx = Ctx::new(&plan, &maps);
+        let m = RawMail {
+            file: "x.eml".into(),
+            position: "x.eml".into(),
+            message_id: "odd1@x".into(),
+            from: Some(("Rides".into(), "rides@unknown.example".into())),
+            subject: "Ride booked (rescheduled)".into(),
+            text: "Ticket ~Q77ZX~\nYour ride ➜ Ford Mustang Convertible\nWheels turn 03/14/2026 10:00 AM at Miami Beach ;; back 03/16/2026 6:00 PM ;;\n".into(),
+            ..Default::default()
+        };
+        let ev = extract(&m, &ctx);
+        assert_eq!(ev.extractor, "mapping:odd");
+        assert_eq!(ev.tenant.as_deref(), Some("liberty"));
+        assert_eq!(ev.kind, Kind::Modification);
+        assert_eq!(ev.fields.booking_ref.as_deref(), Some("Q77ZX"));
+        assert_eq!(
+            ev.fields.vehicle.as_deref(),
+            Some("Ford Mustang Convertible")
+        );
+        assert_eq!(ev.fields.pickup_location.as_deref(), Some("Miami Beach"));
+        // 10:00 EDT on March 14th 2026 (DST began March 8th)
+        assert_eq!(ev.fields.pickup_at, Some(1_773_496_800));
+        assert!(ev.fields.return_at.is_some());
+        assert!(ev.fields.confidence(Field::Vehicle) >= 0.9);
+    }
+}
