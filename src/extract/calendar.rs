@@ -49,9 +49,9 @@ pub fn extract(e: &RawEvent, ctx: &Ctx) -> Evidence {
     if let Some(w) = ctx
         .maps
         .vocab
-        .not_booking_calendar
-        .iter()
-        .find(|w| text::contains_words(&fs, w))
+        .not_booking_calendar_re
+        .find(&fs)
+        .map(|m| m.as_str())
     {
         ev.kind = Kind::NotBooking;
         ev.note = Some(format!("calendar title says `{w}`"));

@@ -46,6 +46,13 @@ pub struct Vocab {
     /// Pick-up / return words long enough to trust inside a sentence, sorted.
     pub pickup_words: Vec<String>,
     pub return_words: Vec<String>,
+    /// The same as one word-bounded regex each (one pass per line instead of one per word).
+    pub pickup_re: Regex,
+    pub return_re: Regex,
+    /// `kinds`, `not_booking_subjects` and `not_booking_calendar` as word-bounded regexes.
+    pub kind_res: Vec<(Kind, Regex)>,
+    pub not_booking_subject_re: Regex,
+    pub not_booking_calendar_re: Regex,
     pub skip_words: Vec<String>,
     pub new_words: Vec<String>,
     /// Kind keywords in priority order.
@@ -308,10 +315,30 @@ impl Vocab {
         }
         pickup_words.sort();
         return_words.sort();
+        let words_re = |w: &[String]| -> Result<Regex> {
+            let alt: Vec<String> = w.iter().map(|x| regex::escape(x)).collect();
+            Regex::new(&format!(r"\b(?:{})\b", alt.join("|"))).map_err(|e| Error::Mapping {
+                path: path.to_path_buf(),
+                message: format!("label list too large for one regex: {e}"),
+            })
+        };
+        let pickup_re = words_re(&pickup_words)?;
+        let return_re = words_re(&return_words)?;
+        let kind_res = kinds
+            .iter()
+            .map(|(k, w): &(Kind, Vec<String>)| Ok((*k, words_re(w)?)))
+            .collect::<Result<Vec<_>>>()?;
+        let not_booking_subject_re = words_re(&folds(&f.not_booking.subjects))?;
+        let not_booking_calendar_re = words_re(&folds(&f.not_booking.calendar))?;
         Ok(Vocab {
             labels,
             pickup_words,
             return_words,
+            pickup_re,
+            return_re,
+            kind_res,
+            not_booking_subject_re,
+            not_booking_calendar_re,
             skip_words: folds(&f.label_words.skip_words),
             new_words: folds(&f.label_words.new_words),
             kinds,

@@ -170,9 +170,9 @@ fn not_booking(mail: &RawMail, from: &str, ctx: &Ctx) -> Option<String> {
     if let Some(w) = ctx
         .maps
         .vocab
-        .not_booking_subjects
-        .iter()
-        .find(|w| text::contains_words(&fs, w))
+        .not_booking_subject_re
+        .find(&fs)
+        .map(|m| m.as_str())
     {
         return Some(format!("subject says `{w}`"));
     }
@@ -199,8 +199,8 @@ fn kind_of(mail: &RawMail, family: Option<&Family>, ctx: &Ctx, forwarded: bool) 
     let head: String = mail.text.lines().take(8).collect::<Vec<_>>().join(" ");
     let head = fold(&head);
     for hay in [&subject, &head] {
-        for (kind, words) in &ctx.maps.vocab.kinds {
-            if words.iter().any(|w| text::contains_words(hay, w)) {
+        for (kind, re) in &ctx.maps.vocab.kind_res {
+            if re.is_match(hay) {
                 return *kind;
             }
         }

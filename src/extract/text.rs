@@ -450,16 +450,8 @@ fn sentence(line: &str, ctx: &TextCtx, p: &mut Pending) {
         return;
     }
     let fl = fold(line);
-    let is_pickup = ctx
-        .vocab
-        .pickup_words
-        .iter()
-        .any(|w| contains_words(&fl, w));
-    let is_return = ctx
-        .vocab
-        .return_words
-        .iter()
-        .any(|w| contains_words(&fl, w));
+    let is_pickup = ctx.vocab.pickup_re.is_match(&fl);
+    let is_return = ctx.vocab.return_re.is_match(&fl);
     let found = dates::find_datetimes(line, ctx.order, ctx.lex);
     match (is_pickup, is_return, found.len()) {
         (true, true, n) if n >= 2 => {
