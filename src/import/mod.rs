@@ -9,6 +9,9 @@ pub mod stripe_csv;
 pub mod stripe_json;
 
 use std::collections::BTreeMap;
+use std::path::Path;
+
+use crate::evidence::{Rejected, Source};
 
 use crate::evidence::Timestamp;
 
@@ -126,4 +129,16 @@ pub struct StripeRecord {
     pub links: Vec<String>,
     /// Tenant slug when the file belongs to one tenant in the plan.
     pub tenant: Option<String>,
+}
+
+/// Reads a whole evidence file; an unreadable one becomes a single [`Rejected`] row naming it.
+pub(crate) fn read_or_reject(path: &Path, source: Source) -> Result<Vec<u8>, Rejected> {
+    std::fs::read(path).map_err(|e| {
+        Rejected::new(
+            source,
+            path.display().to_string(),
+            "file",
+            crate::error::Error::io(path, e).to_string(),
+        )
+    })
 }

@@ -20,7 +20,6 @@ use csv::ByteRecord;
 
 use super::stripe_json::account_from_path;
 use super::{StripeObject, StripeRecord};
-use crate::error::Error;
 use crate::evidence::{Rejected, Source, Timestamp};
 
 /// Reads one Dashboard payments export. `account`: the connected account when the plan names
@@ -32,18 +31,9 @@ pub fn read_file(
     account: Option<&str>,
     tenant: Option<&str>,
 ) -> (Vec<StripeRecord>, Vec<Rejected>) {
-    let file = path.display().to_string();
-    match std::fs::read(path) {
-        Ok(bytes) => parse_bytes(&bytes, &file, account, tenant),
-        Err(e) => (
-            Vec::new(),
-            vec![Rejected::new(
-                Source::Stripe,
-                &file,
-                "file",
-                Error::io(path, e).to_string(),
-            )],
-        ),
+    match super::read_or_reject(path, Source::Stripe) {
+        Ok(bytes) => parse_bytes(&bytes, &path.display().to_string(), account, tenant),
+        Err(r) => (Vec::new(), vec![r]),
     }
 }
 

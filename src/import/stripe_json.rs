@@ -29,7 +29,6 @@ use stripe_shared::{
 };
 
 use super::{StripeObject, StripeRecord};
-use crate::error::Error;
 use crate::evidence::{Rejected, Source};
 
 /// Charge fields kept for typing: the ones read below plus the ones [`Charge`] requires.
@@ -125,18 +124,9 @@ pub fn read_file(
     account: Option<&str>,
     tenant: Option<&str>,
 ) -> (Vec<StripeRecord>, Vec<Rejected>) {
-    let file = path.display().to_string();
-    match std::fs::read(path) {
-        Ok(bytes) => parse_bytes(&bytes, &file, account, tenant),
-        Err(e) => (
-            Vec::new(),
-            vec![Rejected::new(
-                Source::Stripe,
-                &file,
-                "file",
-                Error::io(path, e).to_string(),
-            )],
-        ),
+    match super::read_or_reject(path, Source::Stripe) {
+        Ok(bytes) => parse_bytes(&bytes, &path.display().to_string(), account, tenant),
+        Err(r) => (Vec::new(), vec![r]),
     }
 }
 
