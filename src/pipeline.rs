@@ -347,7 +347,7 @@ pub fn run_from_evidence(
         .zip(linked.weakest.par_iter())
         .map(|(members, weakest)| {
             let refs: Vec<&Evidence> = members.iter().map(|&i| items[i]).collect();
-            rebuild::rebuild(&refs, plan, *weakest)
+            rebuild::rebuild(&refs, plan, &maps.vocab, *weakest)
         })
         .collect();
     step.inc(rebuilt.len() as u64);

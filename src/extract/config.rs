@@ -67,6 +67,8 @@ pub struct Vocab {
     pub title_words: Vec<String>,
     /// Folded first name → nickname group id.
     pub nicknames: HashMap<String, Vec<u32>>,
+    /// Folded formal first name (the first of a nickname group) → the groups it heads.
+    pub nickname_heads: HashMap<String, Vec<u32>>,
 }
 
 #[derive(Deserialize)]
@@ -354,6 +356,15 @@ impl Vocab {
                 for (i, g) in f.names.nicknames.iter().enumerate() {
                     for n in fold(g).split(' ') {
                         m.entry(n.to_string()).or_default().push(i as u32);
+                    }
+                }
+                m
+            },
+            nickname_heads: {
+                let mut m: HashMap<String, Vec<u32>> = HashMap::new();
+                for (i, g) in f.names.nicknames.iter().enumerate() {
+                    if let Some(head) = fold(g).split(' ').next() {
+                        m.entry(head.to_string()).or_default().push(i as u32);
                     }
                 }
                 m

@@ -59,6 +59,8 @@ pub struct Booking {
 }
 
 use crate::evidence::{Evidence, Field, Kind, Source};
+use crate::extract::config::Vocab;
+use crate::extract::text::fold;
 use crate::plan::Plan;
 
 /// Values below this confidence only count when nothing better exists.
@@ -143,7 +145,12 @@ macro_rules! pick {
 }
 
 /// Rebuilds one booking from a cluster; None when the cluster is not a booking.
-pub fn rebuild(items: &[&Evidence], plan: &Plan, weakest_link: Option<f32>) -> Option<Booking> {
+pub fn rebuild(
+    items: &[&Evidence],
+    plan: &Plan,
+    vocab: &Vocab,
+    weakest_link: Option<f32>,
+) -> Option<Booking> {
     let tenant_slug = items.iter().find_map(|e| e.tenant.clone())?;
     let tenant = plan.tenant(&tenant_slug)?;
     let mut prov: Vec<(Field, String, f32)> = Vec::new();
@@ -154,7 +161,7 @@ pub fn rebuild(items: &[&Evidence], plan: &Plan, weakest_link: Option<f32>) -> O
         Rule::MostTrusted,
         prov
     );
-    let customer_name = pick_name(items, &mut prov);
+    let customer_name = pick_name(items, vocab, &mut prov);
     let customer_email = pick!(
         items,
         customer_email,
@@ -183,7 +190,8 @@ pub fn rebuild(items: &[&Evidence], plan: &Plan, weakest_link: Option<f32>) -> O
         Field::ReturnLocation,
         Rule::Newest,
         prov
-    );
+    )
+    .or_else(|| round_trip(&pickup_location, &mut prov));
     let total = pick!(items, total, Field::Total, Rule::Newest, prov);
     let pickup_at = pick_time(items, Field::PickupAt, &mut prov);
     let return_at = pick_time(items, Field::ReturnAt, &mut prov);
@@ -295,7 +303,15 @@ pub fn rebuild(items: &[&Evidence], plan: &Plan, weakest_link: Option<f32>) -> O
 
 /// Names: the most trusted, but a full name beats a bare surname or initial of similar trust
 /// ("Brigitte Hoffmann" from a charge over "Hoffmann" from a calendar title).
-fn pick_name(items: &[&Evidence], prov: &mut Vec<(Field, String, f32)>) -> Option<String> {
+fn pick_name(
+    items: &[&Evidence],
+    vocab: &Vocab,
+    prov: &mut Vec<(Field, String, f32)>,
+) -> Option<String> {
+    let all: Vec<&str> = items
+        .iter()
+        .filter_map(|e| e.fields.customer_name.as_deref())
+        .collect();
     let cands: Vec<Cand<String>> = items
         .iter()
         .filter_map(|e| {
@@ -320,7 +336,8 @@ fn pick_name(items: &[&Evidence], prov: &mut Vec<(Field, String, f32)>) -> Optio
                     conf: weight(e, Field::CustomerName) + 0.1 * words.min(3) as f32
                         - shouting
                         - mangled
-                        + name_source_bias(e.source),
+                        + name_source_bias(e.source)
+                        + formality(&v, &all, vocab),
                     value: v,
                     ev: e,
                     day_only: false,
@@ -336,6 +353,64 @@ fn pick_name(items: &[&Evidence], prov: &mut Vec<(Field, String, f32)>) -> Optio
         ));
         c.value
     })
+}
+
+/// No evidence names the return place: a rental goes back where it was picked up unless a
+/// mail says otherwise, so the pick-up place stands in, with a low confidence and a
+/// provenance that says it was inferred (`same_as:pickup_location <evidence id>`).
+fn round_trip(pickup: &Option<String>, prov: &mut Vec<(Field, String, f32)>) -> Option<String> {
+    let place = pickup.clone()?;
+    let from = prov.iter().find(|p| p.0 == Field::PickupLocation)?;
+    let entry = (
+        Field::ReturnLocation,
+        format!("{INFERRED_SAME_AS}pickup_location {}", from.1),
+        (from.2 * 0.5).min(ROUND_TRIP_CONFIDENCE),
+    );
+    prov.push(entry);
+    Some(place)
+}
+
+/// Provenance prefix of a value inferred from another field instead of read from evidence.
+pub const INFERRED_SAME_AS: &str = "same_as:";
+/// The most an inferred return place is trusted.
+const ROUND_TRIP_CONFIDENCE: f32 = 0.4;
+
+/// How much more formal a name's first word is than the other candidates' first words for
+/// the same surname: "Alexander Fischer" over "Alex Fischer" (a prefix) or "Johannes" over
+/// "Hannes" (the head of a nickname group in `fields.toml`). Card names and staff-typed
+/// calendar entries use the short form; the customer booked under the full one.
+fn formality(name: &str, others: &[&str], vocab: &Vocab) -> f32 {
+    let words = |n: &str| -> Vec<String> { fold(n).split(' ').map(str::to_string).collect() };
+    let me = words(name);
+    let (Some(first), Some(last)) = (me.first(), me.last()) else {
+        return 0.0;
+    };
+    if me.len() < 2 {
+        return 0.0;
+    }
+    let heads = vocab.nickname_heads.get(first.as_str());
+    let more_formal = others.iter().any(|o| {
+        let w = words(o);
+        let (Some(f), Some(l)) = (w.first(), w.last()) else {
+            return false;
+        };
+        if w.len() < 2 || l != last || f == first {
+            return false;
+        }
+        let prefix = f.len() >= 3 && first.len() > f.len() && first.starts_with(f.as_str());
+        let head_of_group = heads.is_some_and(|hs| {
+            vocab
+                .nicknames
+                .get(f.as_str())
+                .is_some_and(|gs| gs.iter().any(|g| hs.contains(g)))
+        });
+        prefix || head_of_group
+    });
+    if more_formal {
+        0.35
+    } else {
+        0.0
+    }
 }
 
 /// The platform's own mails carry the name the customer booked under; calendar entries are
@@ -418,4 +493,71 @@ pub fn fnv(s: &str) -> u64 {
         h = h.wrapping_mul(0x0100_0000_01b3);
     }
     h
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::evidence::Fields;
+    use crate::testutil::{ev, plan, vocab};
+
+    fn named(id: &str, source: Source, name: &str, conf: f32) -> Evidence {
+        let f = Fields {
+            booking_ref: Some("AA-1".into()),
+            customer_name: Some(name.into()),
+            pickup_at: Some(1_780_000_000),
+            ..Fields::default()
+        };
+        let mut e = ev(id, source, Kind::Confirmation, 1_779_000_000, f);
+        e.fields.conf[Field::CustomerName as usize] = conf;
+        e
+    }
+
+    #[test]
+    fn the_formal_first_name_beats_its_nickname_and_short_form() {
+        let (_d, plan) = plan();
+        let v = vocab();
+        for (short, full) in [
+            ("Alex Fischer", "Alexander Fischer"),
+            ("Hannes Müller", "Johannes Müller"),
+            ("Kathi Becker", "Katharina Becker"),
+        ] {
+            // the short form is on the card and in the calendar, with more trust
+            let a = named("stripe:ch_1", Source::Stripe, short, 0.9);
+            let b = named("calendar:u1", Source::Calendar, short, 0.85);
+            let c = named("email:m1", Source::Email, full, 0.65);
+            let got = rebuild(&[&a, &b, &c], &plan, &v, None).expect("booking");
+            assert_eq!(got.customer_name.as_deref(), Some(full), "{short} / {full}");
+        }
+        // different surnames: no formality bonus, the most trusted name stays
+        let a = named("stripe:ch_1", Source::Stripe, "Alex Fischer", 0.9);
+        let c = named("email:m1", Source::Email, "Alexander Bauer", 0.4);
+        let got = rebuild(&[&a, &c], &plan, &v, None).expect("booking");
+        assert_eq!(got.customer_name.as_deref(), Some("Alex Fischer"));
+    }
+
+    #[test]
+    fn a_missing_return_place_is_the_pickup_place_marked_as_inferred() {
+        let (_d, plan) = plan();
+        let v = vocab();
+        let mut a = named("email:m1", Source::Email, "Jane Roe", 0.9);
+        a.fields.pickup_location = Some("Munich Airport".into());
+        a.fields.conf[Field::PickupLocation as usize] = 0.9;
+        let got = rebuild(&[&a], &plan, &v, None).expect("booking");
+        assert_eq!(got.return_location.as_deref(), Some("Munich Airport"));
+        assert_eq!(
+            got.provenance.get("return_location").map(String::as_str),
+            Some("same_as:pickup_location email:m1")
+        );
+        assert!(got.field_confidence["return_location"] <= ROUND_TRIP_CONFIDENCE);
+        // a stated return place is kept
+        a.fields.return_location = Some("Munich Central Station".into());
+        a.fields.conf[Field::ReturnLocation as usize] = 0.9;
+        let got = rebuild(&[&a], &plan, &v, None).expect("booking");
+        assert_eq!(
+            got.return_location.as_deref(),
+            Some("Munich Central Station")
+        );
+        assert_eq!(got.provenance["return_location"], "email:m1");
+    }
 }
