@@ -57,7 +57,9 @@ pub fn extract(e: &RawEvent, ctx: &Ctx) -> Evidence {
         ev.note = Some(format!("calendar title says `{w}`"));
         return ev;
     }
-    let tctx = ctx.text_ctx(tenant, None);
+    let tctx = ctx
+        .text_ctx(tenant, None)
+        .written_at(e.created.or(observed));
     let f = &mut ev.fields;
     let both = format!("{}\n{}", e.summary, e.description);
     if let Some(fam) = ctx
@@ -159,10 +161,7 @@ pub fn title(summary: &str, tctx: &text::TextCtx, f: &mut Fields) {
         }
         rest.replace_range(a..b, " | ");
     }
-    for d in dates::find_datetimes(&rest.clone(), tctx.order, tctx.lex)
-        .iter()
-        .rev()
-    {
+    for d in tctx.find_dates(&rest.clone()).iter().rev() {
         if rest.is_char_boundary(d.start) && rest.is_char_boundary(d.end) {
             rest.replace_range(d.start..d.end, " | ");
         }

@@ -13,8 +13,12 @@
 //! - a range ("14–17 Mar 2026", "14.03.–17.03.2026") gives two dates, the first taking the
 //!   month and year it leaves out from the second.
 //!
-//! A date without a year is only used as the start of a range: there is no reference date to
-//! guess the year from, and a wrong year is worse than none.
+//! A date without a year ("Sat 14 Mar, 10:00", "05/23-06/02") takes the start of a range's
+//! year, or, when the caller knows when the text was written (a mail's `Date`, a charge's
+//! `created`), the first such day from shortly before that moment on: a booking's dates lie
+//! after the booking. Without that reference a year-less date is dropped, because a wrong
+//! year is worse than none. Year-less numeric dates need `/` or a closing `.` (`14.03.`), so
+//! an amount like `15.06` never becomes a date.
 
 use std::cell::RefCell;
 
@@ -49,12 +53,45 @@ pub struct FoundDate {
 /// like 03/04/2026 (a first part > 12 forces DMY, a second part > 12 forces MDY, whatever `order`
 /// says).
 pub fn find_datetimes(text: &str, order: DateOrder, lex: &Lexicon) -> Vec<FoundDate> {
-    scan(text, order, lex, usize::MAX)
+    scan(text, order, lex, None, usize::MAX)
 }
 
 /// The first date(-time) in `text`.
 pub fn parse_datetime(text: &str, order: DateOrder, lex: &Lexicon) -> Option<FoundDate> {
-    scan(text, order, lex, 1).into_iter().next()
+    scan(text, order, lex, None, 1).into_iter().next()
+}
+
+/// Like [`find_datetimes`], and dates without a year get one from `written` (the day the text
+/// was written): the first such day on or after [`YEARLESS_LOOKBACK_DAYS`] before it.
+pub fn find_datetimes_near(
+    text: &str,
+    order: DateOrder,
+    lex: &Lexicon,
+    written: Option<NaiveDate>,
+) -> Vec<FoundDate> {
+    scan(text, order, lex, written, usize::MAX)
+}
+
+/// Like [`parse_datetime`], with the year inference of [`find_datetimes_near`].
+pub fn parse_datetime_near(
+    text: &str,
+    order: DateOrder,
+    lex: &Lexicon,
+    written: Option<NaiveDate>,
+) -> Option<FoundDate> {
+    scan(text, order, lex, written, 1).into_iter().next()
+}
+
+/// A year-less date may lie this many days before the text was written (a balance charged at
+/// the return of a car names the pick-up day of the rental before it).
+pub const YEARLESS_LOOKBACK_DAYS: i64 = 60;
+
+/// The first `month`/`day` on or after `written - YEARLESS_LOOKBACK_DAYS`.
+fn infer_year(day: u32, month: u32, written: NaiveDate) -> Option<NaiveDate> {
+    let from = written - Duration::days(YEARLESS_LOOKBACK_DAYS);
+    (from.year()..=from.year() + 1)
+        .filter_map(|y| NaiveDate::from_ymd_opt(y, month, day))
+        .find(|d| *d >= from)
 }
 
 /// A bare time (`10:00`, `10h00`, `10h`, `10 Uhr`, `10:00 AM`, `10.30 Uhr`, `22:15`, `10am`):
@@ -69,6 +106,7 @@ pub fn parse_time(text: &str, lex: &Lexicon) -> Option<NaiveTime> {
             t: toks,
             lex,
             order: DateOrder::Dmy,
+            written: None,
         };
         (0..toks.len()).find_map(|i| p.time_at(i, Mode::LENIENT).map(|h| h.time))
     })
@@ -106,7 +144,13 @@ pub fn resolve(found: &FoundDate, tz: chrono_tz::Tz, default_time: NaiveTime) ->
     }
 }
 
-fn scan(text: &str, order: DateOrder, lex: &Lexicon, limit: usize) -> Vec<FoundDate> {
+fn scan(
+    text: &str,
+    order: DateOrder,
+    lex: &Lexicon,
+    written: Option<NaiveDate>,
+    limit: usize,
+) -> Vec<FoundDate> {
     let mut out = Vec::new();
     // Most lines of an e-mail have no digit at all: skip them without tokenizing.
     if !text.bytes().any(|b| b.is_ascii_digit()) {
@@ -118,6 +162,7 @@ fn scan(text: &str, order: DateOrder, lex: &Lexicon, limit: usize) -> Vec<FoundD
             t: toks,
             lex,
             order,
+            written,
         };
         let mut i = 0;
         while i < toks.len() && out.len() < limit {
@@ -211,6 +256,8 @@ struct Parser<'a> {
     t: &'a [Tok],
     lex: &'a Lexicon,
     order: DateOrder,
+    /// When the text was written, for dates without a year.
+    written: Option<NaiveDate>,
 }
 
 const YEARS: std::ops::RangeInclusive<u32> = 1900..=2199;
@@ -357,8 +404,61 @@ impl Parser<'_> {
             if let Some(next) = self.range_from_partial(&a, ta, a_end, out) {
                 return Some(next);
             }
+            if let Some(next) = self.yearless(&a, ta, a_end, out) {
+                return Some(next);
+            }
         }
         self.range_from_day(i, out)
+    }
+
+    /// A date without a year, when the text's date is known: `Sat 14 Mar, 10:00`,
+    /// `05/23-06/02` (a range of two; the end is the first such day from the start on).
+    fn yearless(
+        &self,
+        a: &Atom,
+        ta: Option<TimeHit>,
+        a_end: usize,
+        out: &mut Vec<FoundDate>,
+    ) -> Option<usize> {
+        let written = self.written?;
+        let (day, month) = self.yearless_dm(a)?;
+        let a_date = infer_year(day, month, written)?;
+        out.push(self.found(a.first, a_end, a_date, ta));
+        let Some(k) = self.matches(a_end, Cat::Range) else {
+            return Some(a_end);
+        };
+        let Some(b) = self.atom_wd(k, false).filter(|b| b.year.is_none()) else {
+            return Some(a_end);
+        };
+        let Some((b_day, b_month)) = self.yearless_dm(&b) else {
+            return Some(a_end);
+        };
+        let b_date = infer_year(
+            b_day,
+            b_month,
+            a_date + Duration::days(YEARLESS_LOOKBACK_DAYS),
+        )?;
+        let tb = self.time_after(b.end);
+        let b_end = tb.map_or(b.end, |t| t.end);
+        out.push(self.found(b.first, b_end, b_date, tb));
+        Some(b_end)
+    }
+
+    /// Day and month of a year-less atom; a numeric one only with `/` (`05/23`) or a closing
+    /// `.` (`14.03.`), because `15.06` and `3-4` are amounts and counts far more often.
+    fn yearless_dm(&self, a: &Atom) -> Option<(u32, u32)> {
+        match a.dm {
+            Dm::Known { day, month } => Some((day, month)),
+            Dm::Pair(x, y) => {
+                let slash = self.is_punct(a.first + 1, '/');
+                let closed = a.end == a.first + 4 && self.is_punct(a.first + 3, '.');
+                if !(slash || closed) {
+                    return None;
+                }
+                let (d, m, _) = resolve_pair(x, y, a.order.unwrap_or(self.order))?;
+                Some((d, m))
+            }
+        }
     }
 
     fn found(&self, first: usize, end: usize, date: NaiveDate, th: Option<TimeHit>) -> FoundDate {
@@ -1143,6 +1243,43 @@ Datum: 14.03.2026Uhrzeit: 10:00         => 2026-03-14 - @ 14.03.2026
         // US order carries over to the start of the range.
         let found = find_datetimes("03/14 - 03/17/2026", DateOrder::Dmy, lex());
         assert_eq!(found[0].date, d(2026, 3, 14));
+    }
+
+    #[test]
+    fn yearless_dates_take_the_year_from_when_the_text_was_written() {
+        let near = |text: &str, order, written| find_datetimes_near(text, order, lex(), written);
+        let may = Some(d(2026, 5, 13));
+        let found = near("Reservation P. Brown 05/23-06/02", DateOrder::Mdy, may);
+        let got: Vec<NaiveDate> = found.iter().map(|f| f.date).collect();
+        assert_eq!(got, vec![d(2026, 5, 23), d(2026, 6, 2)]);
+        let found = near(
+            "Pick-up: Sat 14 Mar, 10:00",
+            DateOrder::Dmy,
+            Some(d(2026, 2, 20)),
+        );
+        assert_eq!(
+            (found[0].date, found[0].time),
+            (d(2026, 3, 14), Some(t(10, 0)))
+        );
+        // written in December about January: next year; a few weeks back: the same year
+        let found = near("pick-up 3 Jan", DateOrder::Dmy, Some(d(2026, 12, 20)));
+        assert_eq!(found[0].date, d(2027, 1, 3));
+        let found = near("picked up on 14.03.", DateOrder::Dmy, Some(d(2026, 4, 1)));
+        assert_eq!(found[0].date, d(2026, 3, 14));
+        // a range that crosses New Year
+        let found = near("28 Dec - 3 Jan", DateOrder::Dmy, Some(d(2026, 11, 1)));
+        assert_eq!(
+            (found[0].date, found[1].date),
+            (d(2026, 12, 28), d(2027, 1, 3))
+        );
+        // a full date is never moved, and amounts and counts stay what they are
+        let found = near("14.03.2025", DateOrder::Dmy, may);
+        assert_eq!(found[0].date, d(2025, 3, 14));
+        for text in ["15.06 EUR", "12.50", "Room 5 to 12", "3-4 days", "10:00"] {
+            assert!(near(text, DateOrder::Dmy, may).is_empty(), "{text}");
+        }
+        // without a reference a year-less date is still no date
+        assert!(near("Sat 14 Mar, 10:00", DateOrder::Dmy, None).is_empty());
     }
 
     #[test]

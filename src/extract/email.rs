@@ -45,7 +45,9 @@ pub fn extract(mail: &RawMail, ctx: &Ctx) -> Evidence {
     }
     let forwarded = is_forward(&mail.subject);
     ev.kind = kind_of(mail, family, ctx, forwarded);
-    let tctx = ctx.text_ctx(tenant, family.and_then(|f| f.date_order));
+    let tctx = ctx
+        .text_ctx(tenant, family.and_then(|f| f.date_order))
+        .written_at(mail.date);
     if let Some(f) = family {
         apply_family(f, &mail.text, &tctx, &mut ev.fields);
     }
@@ -141,7 +143,7 @@ fn quoted_date(text: &str, tctx: &text::TextCtx) -> Option<i64> {
         .iter()
         .any(|p| fl.starts_with(p))
         {
-            if let Some(f) = dates::parse_datetime(l, tctx.order, tctx.lex) {
+            if let Some(f) = tctx.parse_date(l) {
                 return Some(dates::resolve(&f, tctx.tz, chrono::NaiveTime::MIN));
             }
         }

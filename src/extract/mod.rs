@@ -72,6 +72,7 @@ impl<'a> Ctx<'a> {
             order: order.unwrap_or_else(|| self.date_order(tenant)),
             currency: tenant.map(|t| t.currency.as_str()).unwrap_or("EUR"),
             own_addresses: &self.own_addresses,
+            written: None,
         }
     }
 

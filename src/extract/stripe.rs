@@ -49,7 +49,7 @@ pub fn extract(r: &StripeRecord, ctx: &Ctx) -> Evidence {
         fields: Fields::default(),
         note: None,
     };
-    let tctx = ctx.text_ctx(tenant, None);
+    let tctx = ctx.text_ctx(tenant, None).written_at(r.created);
     let f = &mut ev.fields;
     // metadata: structured, as trusted as a mapping
     let mut meta = Fields::default();
@@ -75,7 +75,7 @@ pub fn extract(r: &StripeRecord, ctx: &Ctx) -> Evidence {
         merge_at(f, from_desc, 0.9);
         let mut loose = Fields::default();
         crate::extract::calendar::title(d, &tctx, &mut loose);
-        let found = crate::extract::dates::find_datetimes(d, tctx.order, tctx.lex);
+        let found = tctx.find_dates(d);
         if let Some(a) = found.first() {
             loose.pickup_at = Some(crate::extract::dates::resolve(
                 a,

@@ -75,6 +75,29 @@ pub struct TextCtx<'a> {
     pub currency: &'a str,
     /// Addresses that belong to the platform or the business, never the customer.
     pub own_addresses: &'a [String],
+    /// The local day the text was written (mail `Date`, charge `created`): dates without a
+    /// year are read relative to it.
+    pub written: Option<chrono::NaiveDate>,
+}
+
+impl TextCtx<'_> {
+    /// All date(-time)s in `s`, year-less ones dated from [`TextCtx::written`].
+    pub fn find_dates(&self, s: &str) -> Vec<FoundDate> {
+        dates::find_datetimes_near(s, self.order, self.lex, self.written)
+    }
+
+    /// The first date(-time) in `s`.
+    pub fn parse_date(&self, s: &str) -> Option<FoundDate> {
+        dates::parse_datetime_near(s, self.order, self.lex, self.written)
+    }
+
+    /// Sets the day the text was written from an epoch timestamp, in the tenant's zone.
+    pub fn written_at(mut self, ts: Option<i64>) -> Self {
+        self.written = ts
+            .and_then(|t| chrono::DateTime::from_timestamp(t, 0))
+            .map(|d| d.with_timezone(&self.tz).date_naive());
+        self
+    }
 }
 
 /// Sets a field when it is empty or the new value is more trusted.
@@ -452,7 +475,7 @@ fn sentence(line: &str, ctx: &TextCtx, p: &mut Pending) {
     let fl = fold(line);
     let is_pickup = ctx.vocab.pickup_re.is_match(&fl);
     let is_return = ctx.vocab.return_re.is_match(&fl);
-    let found = dates::find_datetimes(line, ctx.order, ctx.lex);
+    let found = ctx.find_dates(line);
     match (is_pickup, is_return, found.len()) {
         (true, true, n) if n >= 2 => {
             set_when(&mut p.pickup, found[0].clone(), CONF_SENTENCE);
@@ -555,7 +578,7 @@ fn apply(
             } else {
                 (&mut p.ret, Field::ReturnLocation)
             };
-            let found = dates::find_datetimes(value, ctx.order, ctx.lex);
+            let found = ctx.find_dates(value);
             let rest = match found.first() {
                 Some(f) => {
                     let f = f.clone();
@@ -581,7 +604,7 @@ fn apply(
             }
         }
         LabelKind::Period => {
-            let found = dates::find_datetimes(value, ctx.order, ctx.lex);
+            let found = ctx.find_dates(value);
             if found.len() >= 2 {
                 set_when(&mut p.pickup, found[0].clone(), c);
                 set_when(&mut p.ret, found[1].clone(), c);
@@ -605,7 +628,7 @@ fn strip_time_words(s: &str, _ctx: &TextCtx) -> String {
 }
 
 fn when_value(w: &mut When, value: &str, ctx: &TextCtx, c: f32) {
-    match dates::parse_datetime(value, ctx.order, ctx.lex) {
+    match ctx.parse_date(value) {
         Some(f) => set_when(w, f, c),
         None => {
             if let Some(t) = dates::parse_time(value, ctx.lex) {
@@ -727,7 +750,8 @@ pub fn extract_fallback(subject: &str, text: &str, ctx: &TextCtx, out: &mut Fiel
         }
     }
     if out.pickup_at.is_none() {
-        let timed: Vec<FoundDate> = dates::find_datetimes(text, ctx.order, ctx.lex)
+        let timed: Vec<FoundDate> = ctx
+            .find_dates(text)
             .into_iter()
             .filter(|f| f.time.is_some())
             .collect();
