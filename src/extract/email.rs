@@ -461,6 +461,32 @@ mod tests {
             .insert("list-unsubscribe".into(), "<mailto:u@x>".into());
         assert_eq!(extract(&news, &ctx).kind, Kind::NotBooking);
     }
+
+    #[test]
+    fn clauses_of_a_free_text_line_and_dates_without_a_year() {
+        let (_d, plan) = plan3();
+        let maps = mappings();
+        let ctx = Ctx::new(&plan, &maps);
+        let m = mail(
+            ("Riviera Location", "reservations@riviera.example"),
+            "jm@example.fr",
+            "Votre location",
+            "Réf. K3MM9M – Jérôme Moreau, 06 41 95 98 07 – retour à l'agence Nice Aéroport T2\n\
+             Prise en charge : lundi 9 mars à 15h00\n",
+        );
+        let mut m = m;
+        m.from = Some((
+            "Riviera Location".into(),
+            "contact@riviera-location.example".into(),
+        ));
+        let e = extract(&m, &ctx);
+        let f = &e.fields;
+        assert_eq!(f.booking_ref.as_deref(), Some("K3MM9M"));
+        assert_eq!(f.customer_phone.as_deref(), Some("06 41 95 98 07"));
+        assert_eq!(f.return_location.as_deref(), Some("Nice Aéroport T2"));
+        // "lundi 9 mars" without a year, in a mail of 1 March 2026 (Paris time)
+        assert_eq!(f.pickup_at, Some(utc(2026, 3, 9, 14, 0)));
+    }
 }
 
 #[cfg(test)]

@@ -362,10 +362,26 @@ fn strip_connector(v: &str) -> &str {
         "at ", "in ", "à ", "a ", "en ", "um ", "bei ", "an ", "from ", "de ", "au ", "aux ",
         "in der ", "im ", "presso ", "em ",
     ];
-    let lower = v.to_lowercase();
-    for c in CONNECTORS {
-        if lower.starts_with(c) && v.is_char_boundary(c.len()) {
-            return v[c.len()..].trim();
+    /// Words for "the branch" that stand before a place's name ("à l'agence Nice Gare").
+    const BRANCH_WORDS: [&str; 9] = [
+        "l'agence ",
+        "l’agence ",
+        "agence ",
+        "notre agence ",
+        "our branch ",
+        "the branch ",
+        "our office ",
+        "la oficina ",
+        "unserer filiale ",
+    ];
+    let mut v = v;
+    for list in [&CONNECTORS[..], &BRANCH_WORDS[..]] {
+        let lower = v.to_lowercase();
+        for c in list {
+            if lower.starts_with(c) && v.is_char_boundary(c.len()) && v.len() > c.len() + 1 {
+                v = v[c.len()..].trim();
+                break;
+            }
         }
     }
     v
@@ -459,10 +475,92 @@ pub fn extract_labels(text: &str, ctx: &TextCtx, out: &mut Fields) {
         match lookup_label(ctx.vocab, &fl) {
             Some(kind) if value.is_empty() => carry = Some((kind, is_new)),
             Some(kind) => apply(kind, value, is_new, ctx, out, &mut pending, CONF_LABEL),
-            None => sentence(line, ctx, &mut pending),
+            None => {
+                sentence(line, ctx, &mut pending);
+                clauses(line, ctx, out, &mut pending);
+            }
         }
     }
     finish(&mut pending, ctx, out);
+}
+
+/// Separators that cut a free-text line into clauses: staff-typed calendar notes and one-line
+/// summaries ("Réf. K3MM9M – Jérôme Moreau, 06 41 95 98 07 – retour à l'agence Nice").
+const CLAUSE_SEPARATORS: [&str; 6] = [" – ", " — ", " | ", " · ", "; ", " / "];
+
+/// Reads the clauses of a line that has no label as a whole: a clause with a label of its
+/// own (`Tel: …`), one that starts with a label word (`retour à l'agence Nice`, `Réf. AB12`),
+/// or one that is nothing but a phone number or an e-mail address. All at sentence trust:
+/// below a real label, above the fallback.
+fn clauses(line: &str, ctx: &TextCtx, out: &mut Fields, p: &mut Pending) {
+    let mut parts: Vec<&str> = vec![line];
+    for sep in CLAUSE_SEPARATORS {
+        parts = parts.iter().flat_map(|x| x.split(sep)).collect();
+    }
+    if parts.len() < 2 {
+        return;
+    }
+    for clause in parts.iter().map(|c| c.trim()).filter(|c| !c.is_empty()) {
+        if let Some((label, value)) = split_label(clause) {
+            if let Some(kind) = lookup_label(ctx.vocab, &fold(label)) {
+                if !value.is_empty() {
+                    apply(kind, value, false, ctx, out, p, CONF_SENTENCE);
+                    continue;
+                }
+            }
+        }
+        if let Some((kind, value)) = leading_label(clause, ctx.vocab) {
+            apply(kind, value, false, ctx, out, p, CONF_SENTENCE);
+            continue;
+        }
+        for piece in clause.split(", ").map(str::trim) {
+            if piece.chars().any(char::is_alphabetic) {
+                if let Some(e) = find_email(piece).filter(|e| e.len() + 2 >= piece.len()) {
+                    put(
+                        &mut out.customer_email,
+                        &mut out.conf,
+                        Field::CustomerEmail,
+                        e,
+                        CONF_SENTENCE,
+                    );
+                }
+                continue;
+            }
+            let is_phone = find_phone(piece).is_some_and(|ph| ph.len() + 2 >= piece.len())
+                && piece.starts_with(['+', '0', '('])
+                && ctx.parse_date(piece).is_none();
+            if is_phone {
+                put(
+                    &mut out.customer_phone,
+                    &mut out.conf,
+                    Field::CustomerPhone,
+                    piece.to_string(),
+                    CONF_SENTENCE,
+                );
+            }
+        }
+    }
+}
+
+/// A clause that starts with a label of one to three words and goes on with its value, without
+/// a colon: `Réf. K3MM9M`, `retour à l'agence Nice Aéroport T2`. Short labels ("du", "von",
+/// "from") are too often plain words to count here.
+fn leading_label<'a>(clause: &'a str, vocab: &Vocab) -> Option<(LabelKind, &'a str)> {
+    let words: Vec<(usize, &str)> = word_spans(clause);
+    for n in (1..=3.min(words.len().saturating_sub(1))).rev() {
+        let label: Vec<&str> = words[..n].iter().map(|(_, w)| *w).collect();
+        let fl = fold(&label.join(" "));
+        let (last_at, last) = words[n - 1];
+        let dotted = clause[last_at + last.len()..].starts_with('.');
+        if fl.len() < 5 && !(fl.len() >= 3 && dotted) {
+            continue;
+        }
+        if let Some(kind) = vocab.labels.get(&fl) {
+            let value = clause[words[n].0..].trim();
+            return (!value.is_empty()).then_some((*kind, value));
+        }
+    }
+    None
 }
 
 /// A line without a label that still names pick-up or return and has a date:
