@@ -48,6 +48,9 @@ pub struct Vocab {
     pub return_words: Vec<String>,
     /// The same as one word-bounded regex each (one pass per line instead of one per word).
     pub pickup_re: Regex,
+    /// The deposit labels as one word-bounded regex over folded text: a payment described as
+    /// "Anzahlung …" is part of the total, not the total.
+    pub deposit_re: Regex,
     pub return_re: Regex,
     /// `kinds`, `not_booking_subjects` and `not_booking_calendar` as word-bounded regexes.
     pub kind_res: Vec<(Kind, Regex)>,
@@ -317,6 +320,12 @@ impl Vocab {
         }
         pickup_words.sort();
         return_words.sort();
+        let mut deposit_words: Vec<String> = labels
+            .iter()
+            .filter(|(_, k)| **k == LabelKind::Field(Field::Deposit))
+            .map(|(l, _)| l.clone())
+            .collect();
+        deposit_words.sort();
         let words_re = |w: &[String]| -> Result<Regex> {
             let alt: Vec<String> = w.iter().map(|x| regex::escape(x)).collect();
             Regex::new(&format!(r"\b(?:{})\b", alt.join("|"))).map_err(|e| Error::Mapping {
@@ -326,6 +335,7 @@ impl Vocab {
         };
         let pickup_re = words_re(&pickup_words)?;
         let return_re = words_re(&return_words)?;
+        let deposit_re = words_re(&deposit_words)?;
         let kind_res = kinds
             .iter()
             .map(|(k, w): &(Kind, Vec<String>)| Ok((*k, words_re(w)?)))
@@ -338,6 +348,7 @@ impl Vocab {
             return_words,
             pickup_re,
             return_re,
+            deposit_re,
             kind_res,
             not_booking_subject_re,
             not_booking_calendar_re,

@@ -131,6 +131,13 @@ pub fn extract(r: &StripeRecord, ctx: &Ctx) -> Evidence {
             if r.paid {
                 f.amount_paid = Some(r.amount);
                 f.amount_refunded = Some(r.amount_refunded);
+                let says_deposit = r
+                    .description
+                    .as_deref()
+                    .is_some_and(|d| tctx.vocab.deposit_re.is_match(&text::fold(d)));
+                if says_deposit && f.deposit.is_none() {
+                    put(&mut f.deposit, &mut f.conf, Field::Deposit, r.amount, 0.8);
+                }
             } else {
                 ev.note = Some(format!(
                     "{} with status `{}`: no money moved",

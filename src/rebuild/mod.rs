@@ -202,8 +202,16 @@ pub fn rebuild(
     }
     let (amount_paid, amount_refunded) = money(items);
     // No mail or metadata states the total: what was paid is the best estimate (most
-    // bookings are paid in full online), marked with a low confidence.
+    // bookings are paid in full online), marked with a low confidence. Not when every
+    // payment says it is a deposit: then the rest is owed and the total is unknown.
+    let only_deposits = items
+        .iter()
+        .filter(|e| e.source == Source::Stripe && e.fields.amount_paid.is_some_and(|a| a > 0))
+        .all(|e| e.fields.deposit.is_some());
     let total = total.or_else(|| {
+        if only_deposits {
+            return None;
+        }
         let first_paid = items
             .iter()
             .filter(|e| e.source == Source::Stripe && e.fields.amount_paid.is_some_and(|a| a > 0))
@@ -534,6 +542,29 @@ mod tests {
         let c = named("email:m1", Source::Email, "Alexander Bauer", 0.4);
         let got = rebuild(&[&a, &c], &plan, &v, None).expect("booking");
         assert_eq!(got.customer_name.as_deref(), Some("Alex Fischer"));
+    }
+
+    #[test]
+    fn a_deposit_alone_is_not_the_total_but_deposit_and_balance_are() {
+        let (_d, plan) = plan();
+        let v = vocab();
+        let mail = named("email:m1", Source::Email, "Jane Roe", 0.9);
+        let charge = |id: &str, amount: i64, deposit: bool| {
+            let f = Fields {
+                booking_ref: Some("AA-1".into()),
+                amount_paid: Some(amount),
+                deposit: deposit.then_some(amount),
+                ..Fields::default()
+            };
+            ev(id, Source::Stripe, Kind::Payment, 1_779_000_100, f)
+        };
+        let dep = charge("stripe:ch_1", 7_800, true);
+        let got = rebuild(&[&mail, &dep], &plan, &v, None).expect("booking");
+        assert_eq!((got.total, got.amount_paid), (None, 7_800));
+        let bal = charge("stripe:ch_2", 26_220, false);
+        let got = rebuild(&[&mail, &dep, &bal], &plan, &v, None).expect("booking");
+        assert_eq!((got.total, got.amount_paid), (Some(34_020), 34_020));
+        assert!(got.field_confidence["total_amount"] <= 0.4);
     }
 
     #[test]
