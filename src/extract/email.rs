@@ -76,6 +76,11 @@ pub fn extract(mail: &RawMail, ctx: &Ctx) -> Evidence {
             .filter(|n| !n.contains('@'))
             .and_then(|n| text::clean_name(n, tctx.vocab))
         {
+            // the greeting spells the same name with its accents ("Olá João Silva" to
+            // "Joao Silva <…>"): the platform wrote what the customer typed
+            let n = text::greeting_name(&mail.text, tctx.vocab)
+                .filter(|g| text::fold(g) == text::fold(&n))
+                .unwrap_or(n);
             put(
                 &mut ev.fields.customer_name,
                 &mut ev.fields.conf,

@@ -358,9 +358,10 @@ fn clean_location(v: &str) -> Option<String> {
 
 /// Drops a leading connector word ("at", "in", "à", "um", "en", "bei", "a", "in der").
 fn strip_connector(v: &str) -> &str {
-    const CONNECTORS: [&str; 16] = [
+    const CONNECTORS: [&str; 27] = [
         "at ", "in ", "à ", "a ", "en ", "um ", "bei ", "an ", "from ", "de ", "au ", "aux ",
-        "in der ", "im ", "presso ", "em ",
+        "in der ", "im ", "presso ", "em ", "no ", "na ", "nel ", "nella ", "all'", "op ", "bij ",
+        "te ", "w ", "i ", "en el ",
     ];
     /// Words for "the branch" that stand before a place's name ("à l'agence Nice Gare").
     const BRANCH_WORDS: [&str; 9] = [
@@ -377,11 +378,14 @@ fn strip_connector(v: &str) -> &str {
     let mut v = v;
     for list in [&CONNECTORS[..], &BRANCH_WORDS[..]] {
         let lower = v.to_lowercase();
-        for c in list {
-            if lower.starts_with(c) && v.is_char_boundary(c.len()) && v.len() > c.len() + 1 {
-                v = v[c.len()..].trim();
-                break;
-            }
+        // the longest that fits: "in der " before "in ", "en el " before "en "
+        let hit = list
+            .iter()
+            .filter(|c| lower.starts_with(**c) && v.is_char_boundary(c.len()))
+            .filter(|c| v.len() > c.len() + 1)
+            .max_by_key(|c| c.len());
+        if let Some(c) = hit {
+            v = v[c.len()..].trim();
         }
     }
     v

@@ -345,7 +345,8 @@ fn pick_name(
                         - shouting
                         - mangled
                         + name_source_bias(e.source)
-                        + formality(&v, &all, vocab),
+                        + formality(&v, &all, vocab)
+                        + accents(&v, &all),
                     value: v,
                     ev: e,
                     day_only: false,
@@ -416,6 +417,24 @@ fn formality(name: &str, others: &[&str], vocab: &Vocab) -> f32 {
     });
     if more_formal {
         0.35
+    } else {
+        0.0
+    }
+}
+
+/// "João Silva" over "Joao Silva": the same name with its accents is the one the customer
+/// wrote; mail clients, card terminals and staff drop them, nobody adds them.
+fn accents(name: &str, others: &[&str]) -> f32 {
+    let marks = |n: &str| {
+        n.chars()
+            .filter(|c| c.is_alphabetic() && !c.is_ascii())
+            .count()
+    };
+    let folded = fold(name);
+    let mine = marks(name);
+    let richer = others.iter().any(|o| marks(o) < mine && fold(o) == folded);
+    if richer {
+        0.3
     } else {
         0.0
     }
@@ -537,6 +556,11 @@ mod tests {
             let got = rebuild(&[&a, &b, &c], &plan, &v, None).expect("booking");
             assert_eq!(got.customer_name.as_deref(), Some(full), "{short} / {full}");
         }
+        // the accented spelling beats its ASCII copy
+        let a = named("stripe:ch_1", Source::Stripe, "Joao Silva", 0.9);
+        let c = named("email:m1", Source::Email, "João Silva", 0.65);
+        let got = rebuild(&[&a, &c], &plan, &v, None).expect("booking");
+        assert_eq!(got.customer_name.as_deref(), Some("João Silva"));
         // different surnames: no formality bonus, the most trusted name stays
         let a = named("stripe:ch_1", Source::Stripe, "Alex Fischer", 0.9);
         let c = named("email:m1", Source::Email, "Alexander Bauer", 0.4);
