@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 
 use rayon::prelude::*;
 
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::evidence::{Evidence, Kind, Rejected, Source};
 use crate::export::{self, ReviewRow};
 use crate::extract::config::Mappings;
@@ -22,6 +22,7 @@ use crate::report::Summary;
 /// Bookings below this confidence are listed in review.csv too.
 pub const REVIEW_CONFIDENCE: f32 = 0.6;
 
+#[derive(Debug, Clone, Default)]
 pub struct Options {
     pub out: Option<PathBuf>,
     pub quiet: bool,
@@ -377,12 +378,7 @@ pub fn run_from_evidence(
     let step = progress.step("gap", Some(bookings.len() as u64));
     let existing = match &plan.database {
         Some(db) => {
-            let mapping = gap::TargetMapping::load(&plan.resolve(&db.mapping))?;
-            let path = db.path.as_ref().ok_or_else(|| Error::Config {
-                path: plan.path.clone(),
-                message: "[database] needs `path` (the restored SQLite file)".into(),
-            })?;
-            let ex = gap::read_sqlite(&plan.resolve(path), &mapping, plan)?;
+            let ex = gap::read_existing(plan, db)?;
             summary.warnings.extend(ex.warnings.iter().cloned());
             ex
         }

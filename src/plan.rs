@@ -50,11 +50,15 @@ pub struct Window {
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Database {
-    /// `sqlite` (the embedded default); other kinds come with the SQL load.
+    /// `sqlite` (the default), `postgres` or `mysql` (MariaDB too).
     #[serde(default = "default_db_kind")]
     pub kind: String,
     /// SQLite file of the restored database.
     pub path: Option<PathBuf>,
+    /// PostgreSQL/MariaDB: the environment variable that holds the URL (default
+    /// `DATABASE_URL`). The URL itself never goes into the plan: it may hold a password.
+    #[serde(default)]
+    pub url_env: Option<String>,
     /// Target-schema mapping (TOML) that says where bookings live in that database.
     pub mapping: PathBuf,
 }
@@ -152,6 +156,14 @@ impl Plan {
         }
         if self.tenants.is_empty() {
             return Err(err("the plan names no [[tenants]]".into()));
+        }
+        if let Some(db) = &self.database {
+            if crate::load::sql::Dialect::from_kind(&db.kind).is_none() {
+                return Err(err(format!(
+                    "[database] kind `{}` is not sqlite, postgres or mysql",
+                    db.kind
+                )));
+            }
         }
         let mut seen = std::collections::BTreeSet::new();
         for t in &mut self.tenants {
