@@ -27,6 +27,12 @@ pub enum Command {
         /// No progress and no summary on the terminal.
         #[arg(long, short)]
         quiet: bool,
+        /// Live sources: contact nothing, read what earlier runs saved in `<out>/cache/`.
+        #[arg(long, conflicts_with = "refresh")]
+        offline: bool,
+        /// Live sources: fetch completed Stripe lists, feeds and cached lists again.
+        #[arg(long)]
+        refresh: bool,
     },
     /// Check a plan and its mappings without reading any evidence.
     Check { plan: PathBuf },
@@ -73,9 +79,22 @@ pub enum Command {
 /// Runs a parsed command line.
 pub fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
-        Command::Recover { plan, out, quiet } => {
-            let outcome =
-                crate::pipeline::recover(&plan, &crate::pipeline::Options { out, quiet })?;
+        Command::Recover {
+            plan,
+            out,
+            quiet,
+            offline,
+            refresh,
+        } => {
+            let outcome = crate::pipeline::recover(
+                &plan,
+                &crate::pipeline::Options {
+                    out,
+                    quiet,
+                    offline,
+                    refresh,
+                },
+            )?;
             if !quiet {
                 eprint!("{}", outcome.summary.human());
                 eprintln!("outputs in {}", outcome.out_dir.display());

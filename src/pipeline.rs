@@ -26,6 +26,10 @@ pub const REVIEW_CONFIDENCE: f32 = 0.6;
 pub struct Options {
     pub out: Option<PathBuf>,
     pub quiet: bool,
+    /// Live sources: read the cache only, contact nothing (`--offline`).
+    pub offline: bool,
+    /// Live sources: fetch completed lists and feeds again (`--refresh`).
+    pub refresh: bool,
 }
 
 /// What one input file is and whom it belongs to.
@@ -54,8 +58,35 @@ pub fn recover(plan_path: &Path, opts: &Options) -> Result<Outcome> {
     let progress = Progress::new(opts.quiet);
     let mut summary = Summary::default();
 
-    let (inputs, warnings) = collect_inputs(&plan)?;
+    let live = import::live::run(
+        &plan,
+        &out_dir,
+        import::live::Options {
+            offline: opts.offline,
+            refresh: opts.refresh,
+        },
+        &progress,
+    )?;
+    if let Some(secs) = live.secs {
+        summary.timings.push(("fetch".into(), secs));
+    }
+    summary.warnings.extend(live.warnings);
+    let (mut inputs, warnings) = collect_inputs(&plan)?;
     summary.warnings.extend(warnings);
+    let cached = live.inputs;
+    inputs.extend(
+        cached
+            .stripe_json
+            .into_iter()
+            .map(|(p, t)| Input::StripeJson(p, t)),
+    );
+    inputs.extend(
+        cached
+            .calendars
+            .into_iter()
+            .map(|(p, t)| Input::Calendar(p, t)),
+    );
+    inputs.extend(cached.emails.into_iter().map(|(p, t)| Input::Email(p, t)));
     let ctx = Ctx::new(&plan, &maps);
     let (evidence, mut rejected, secs) = import_and_extract(&inputs, &ctx, &progress)?;
     summary.timings.push(("import+extract".into(), secs));
