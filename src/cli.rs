@@ -30,7 +30,8 @@ pub enum Command {
         /// Live sources: contact nothing, read what earlier runs saved in `<out>/cache/`.
         #[arg(long, conflicts_with = "refresh")]
         offline: bool,
-        /// Live sources: fetch completed Stripe lists, feeds and cached lists again.
+        /// Live sources: fetch complete Stripe lists again (calendar feeds are fetched on every
+        /// run; cached IMAP messages are kept, a UID's message never changes).
         #[arg(long)]
         refresh: bool,
     },

@@ -236,6 +236,12 @@ fn run(plan: &Path, out: &Path, extra: &[&str]) -> Output {
         .arg(out)
         .args(extra)
         .env(PASSWORD_ENV, PASSWORD)
+        .env_remove("HTTP_PROXY")
+        .env_remove("http_proxy")
+        .env_remove("HTTPS_PROXY")
+        .env_remove("https_proxy")
+        .env_remove("ALL_PROXY")
+        .env_remove("all_proxy")
         .output()
         .expect("binary runs")
 }
@@ -428,6 +434,27 @@ email_senders = ["alpen-autos.example"]
         std::fs::read(out3.join("bookings.csv")).expect("bookings"),
         bookings_csv
     );
+
+    // a wrong password is a warning naming the server, and the cache is still used
+    let o = Command::new(env!("CARGO_BIN_EXE_gapfill"))
+        .arg("recover")
+        .arg(&plan)
+        .arg("--out")
+        .arg(&out)
+        .arg("--quiet")
+        .env(PASSWORD_ENV, "wrong")
+        .output()
+        .expect("runs");
+    ok(&o);
+    let s: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(out.join("summary.json")).expect("summary"))
+            .expect("json");
+    let w = s["warnings"].to_string();
+    assert!(
+        w.contains("IMAP tester@127.0.0.1") && w.contains("LOGIN failed"),
+        "{w}"
+    );
+    assert_eq!(s["evidence_by_source"]["email"], 1130);
 
     // nothing changed on the server: every message is still there with its flags
     let after = flags(&mail);

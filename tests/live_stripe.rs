@@ -33,6 +33,12 @@ fn run(plan: &Path, out: &Path, extra: &[&str], key: &str) -> Output {
         .args(extra)
         .env("STRIPE_API_KEY", key)
         .env_remove("STRIPE_API_BASE")
+        .env_remove("HTTP_PROXY")
+        .env_remove("http_proxy")
+        .env_remove("HTTPS_PROXY")
+        .env_remove("https_proxy")
+        .env_remove("ALL_PROXY")
+        .env_remove("all_proxy")
         .output()
         .expect("binary runs")
 }
@@ -629,6 +635,14 @@ fn calendar_feed_errors_are_clear_and_do_not_stop_the_run() {
         ),
     );
     routes.insert(
+        "/slow.ics".to_string(),
+        (
+            200,
+            vec![("X-Test-Delay-Ms".into(), "4000".into())],
+            b"BEGIN:VCALENDAR\r\nEND:VCALENDAR\r\n".to_vec(),
+        ),
+    );
+    routes.insert(
         "/private".to_string(),
         (401, vec![], b"Unauthorized".to_vec()),
     );
@@ -648,7 +662,10 @@ slug = "alpen-autos"
 name = "Alpen Autos GmbH"
 timezone = "Europe/Berlin"
 currency = "EUR"
-calendar_urls = ["{b}/ok.ics", "{b}/gone/secret-part.ics", "{b}/login", "{b}/private"]
+calendar_urls = ["{b}/ok.ics", "{b}/gone/secret-part.ics", "{b}/login", "{b}/private", "{b}/slow.ics"]
+
+[live]
+timeout_secs = 2
 "#,
         maps = repo().join("mappings").display()
     );
@@ -666,6 +683,10 @@ calendar_urls = ["{b}/ok.ics", "{b}/gone/secret-part.ics", "{b}/login", "{b}/pri
     );
     assert!(
         w.contains("calendar feed 3") && w.contains("HTTP 401"),
+        "{w}"
+    );
+    assert!(
+        w.contains("calendar feed 4") && w.contains("timed out"),
         "{w}"
     );
     assert!(

@@ -409,11 +409,20 @@ pub type Canned = (u16, Vec<(String, String)>, Vec<u8>);
 
 pub fn static_server(routes: BTreeMap<String, Canned>) -> Server {
     Server::start(Box::new(move |req: &Request| match routes.get(&req.path) {
-        Some((status, headers, body)) => Response {
-            status: *status,
-            headers: headers.clone(),
-            body: body.clone(),
-        },
+        Some((status, headers, body)) => {
+            // a test-only header makes the answer late (timeouts)
+            let mut headers = headers.clone();
+            if let Some(i) = headers.iter().position(|(k, _)| k == "X-Test-Delay-Ms") {
+                let ms: u64 = headers[i].1.parse().unwrap_or(0);
+                headers.remove(i);
+                std::thread::sleep(Duration::from_millis(ms.min(10_000)));
+            }
+            Response {
+                status: *status,
+                headers,
+                body: body.clone(),
+            }
+        }
         None => Response {
             status: 404,
             headers: vec![("Content-Type".into(), "text/html".into())],

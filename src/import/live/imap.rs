@@ -273,8 +273,9 @@ impl Session {
     }
 }
 
-/// Fetches every configured folder into the cache. Connection or login failures stop the run
-/// (the mailbox was asked for explicitly); a folder that cannot be opened is a warning.
+/// Fetches every configured folder into the cache. A missing password stops the run; a server
+/// that cannot be reached or refuses the login, and a folder that cannot be opened, are
+/// warnings (the messages cached by earlier runs are used).
 pub fn fetch(
     plan: &Plan,
     cfg: &ImapConfig,
@@ -293,21 +294,16 @@ pub fn fetch(
     let since_d = since.date_naive();
     let before_d = until.date_naive() + chrono::Duration::days(1);
     let who = format!("IMAP {}@{}:{}", cfg.user, cfg.host, cfg.port);
-    let mut s =
-        connect(plan, cfg, timeout).map_err(|e| LiveError::Source(format!("{who}: {e}")))?;
-    let greeting = s
-        .read_response()
-        .map_err(|e| LiveError::Source(format!("{who}: {e}")))?;
-    if !greeting.text.starts_with("* OK") && !greeting.text.starts_with("* PREAUTH") {
-        return Err(
-            LiveError::Source(format!("{who}: unexpected greeting `{}`", greeting.text)).into(),
-        );
-    }
-    s.run(&Command::Login {
-        user: &cfg.user,
-        password: &password,
-    })
-    .map_err(|e| LiveError::Source(format!("{who}: {e}")))?;
+    let mut s = match open_session(plan, cfg, &password, timeout) {
+        Ok(s) => s,
+        Err(e) => {
+            let w = format!(
+                "{who}: {e}; no mail was fetched, the messages cached by earlier runs are used"
+            );
+            eprintln!("warning: {w}");
+            return Ok(vec![w]);
+        }
+    };
     let step = progress.step("imap messages", Some(0));
     let mut warnings = Vec::new();
     let mut fetched = 0u64;
@@ -331,6 +327,27 @@ pub fn fetch(
         cfg.folders.len()
     ));
     Ok(warnings)
+}
+
+/// Connects, checks the greeting and logs in.
+fn open_session(
+    plan: &Plan,
+    cfg: &ImapConfig,
+    password: &str,
+    timeout: Duration,
+) -> Result<Session, String> {
+    let mut s = connect(plan, cfg, timeout)?;
+    let greeting = s.read_response()?;
+    if !greeting.text.starts_with("* OK") && !greeting.text.starts_with("* PREAUTH") {
+        return Err(format!("unexpected greeting `{}`", greeting.text));
+    }
+    if greeting.text.starts_with("* OK") {
+        s.run(&Command::Login {
+            user: &cfg.user,
+            password,
+        })?;
+    }
+    Ok(s)
 }
 
 fn fetch_folder(

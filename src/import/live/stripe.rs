@@ -123,9 +123,14 @@ impl StripeConfig {
 }
 
 fn check_base(b: &str) -> Result<(), String> {
-    if !(b.starts_with("https://") || b.starts_with("http://")) {
+    let plain_ok = b.strip_prefix("http://").is_some_and(|rest| {
+        let host = rest.split(['/', ':']).next().unwrap_or("");
+        host == "localhost" || host.starts_with("127.")
+    });
+    if !(b.starts_with("https://") || plain_ok) {
         return Err(format!(
-            "Stripe api_base `{b}` must start with https:// (http:// only for a local test server)"
+            "Stripe api_base `{b}` must start with https:// (http:// only for a test server on \
+             127.0.0.1: the key must not travel unencrypted)"
         ));
     }
     if b.trim_end_matches('/').ends_with("/v1") {
@@ -993,6 +998,7 @@ mod tests {
         assert!(check_base("https://api.stripe.com/v1").is_err());
         assert!(check_base("https://api.stripe.com/v1/").is_err());
         assert!(check_base("ftp://x").is_err());
+        assert!(check_base("http://stripe.example.com").is_err());
         assert!(check_base("http://127.0.0.1:1234").is_ok());
     }
 
