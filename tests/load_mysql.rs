@@ -29,3 +29,13 @@ fn constraint_violation_aborts_the_batch_naming_the_booking() {
 fn sql_file_round_trips_hostile_values() {
     load_common::sql_file_round_trips(Kind::My);
 }
+
+#[test]
+fn gap_diff_reads_the_database() {
+    load_common::gap_diff_reads_the_database(Kind::My);
+}
+
+#[test]
+fn password_is_never_printed() {
+    load_common::password_is_never_printed(Kind::My);
+}

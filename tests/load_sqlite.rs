@@ -29,3 +29,8 @@ fn constraint_violation_aborts_the_batch_naming_the_booking() {
 fn sql_file_round_trips_hostile_values() {
     load_common::sql_file_round_trips(Kind::Lite);
 }
+
+#[test]
+fn gap_diff_reads_the_database() {
+    load_common::gap_diff_reads_the_database(Kind::Lite);
+}

@@ -290,7 +290,10 @@ fn pg_message(e: &postgres::Error) -> String {
             }
             m
         }
-        None => e.to_string(),
+        None => match std::error::Error::source(e) {
+            Some(src) => format!("{e}: {src}"),
+            None => e.to_string(),
+        },
     }
 }
 

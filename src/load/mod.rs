@@ -336,3 +336,78 @@ pub fn tenant_resolver<'a>(
         )),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::rebuild::Status;
+
+    fn booking(id: &str, r: Option<&str>, name: &str) -> Booking {
+        Booking {
+            recovered_id: id.into(),
+            tenant: "alpen-autos".into(),
+            booking_ref: r.map(str::to_string),
+            status: Status::Confirmed,
+            customer_name: Some(name.into()),
+            customer_email: None,
+            customer_phone: None,
+            vehicle: None,
+            pickup_at: Some(1_781_074_800),
+            return_at: Some(1_781_274_800),
+            pickup_location: None,
+            return_location: None,
+            total: Some(12_345),
+            currency: "EUR".into(),
+            amount_paid: 12_345,
+            amount_refunded: 0,
+            booked_at: Some(1_780_074_800),
+            confidence: 0.9,
+            sources: vec![],
+            provenance: BTreeMap::new(),
+            field_confidence: BTreeMap::new(),
+        }
+    }
+
+    #[test]
+    fn plan_rows_sorts_out_conflicts() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let plan = crate::gap::tests::plan_in(dir.path());
+        let mapping = TargetMapping::load(
+            &Path::new(env!("CARGO_MANIFEST_DIR")).join("mappings/target/samples.toml"),
+        )
+        .expect("samples mapping");
+        let bookings = vec![
+            booking("a", Some("AA-1"), "Anna"),
+            booking("b", Some("AA-2"), "Nul\0Byte"),
+            booking("c", None, "No Ref"),
+            booking("d", Some("AA-1"), "Twice"),
+            Booking {
+                tenant: "sunset-cars".into(),
+                ..booking("e", Some("SC-1"), "Unknown tenant value")
+            },
+        ];
+        let tenant = |slug: &str| match slug {
+            "alpen-autos" => Ok(Val::Int(1)),
+            _ => Err(format!("tenant `{slug}` has no value")),
+        };
+        let p = plan_rows(&bookings, &mapping, &plan, None, &tenant);
+        assert_eq!(p.insert.len(), 1);
+        assert_eq!(p.insert[0].key, vec![Val::Int(1), Val::Text("AA-1".into())]);
+        assert_eq!(p.insert[0].values[2], Val::Text("booked".into()));
+        // total_cents: minor units
+        assert!(p.insert[0].values.contains(&Val::Int(12_345)));
+        let reasons: BTreeMap<&str, &str> = p
+            .conflicts
+            .iter()
+            .map(|s| (s.recovered_id.as_str(), s.reason.as_str()))
+            .collect();
+        assert!(reasons["b"].contains("NUL"), "{reasons:?}");
+        assert!(reasons["c"].contains("confirmation_code"), "{reasons:?}");
+        assert!(
+            reasons["d"].contains("same key as booking a"),
+            "{reasons:?}"
+        );
+        assert!(reasons["e"].contains("no value"), "{reasons:?}");
+        assert!(p.human(&plan).contains("conflicts"));
+    }
+}
