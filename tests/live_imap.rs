@@ -252,11 +252,12 @@ fn ok(o: &Output) -> String {
     err
 }
 
-#[test]
-fn imap_fetch_from_dovecot_is_read_only_and_complete() {
+/// A running Dovecot with its own certificates on 127.0.0.1, serving the Maildir that `fill`
+/// writes (given `mail/tester`). `None` when skipped (never in CI).
+fn start_dovecot<T>(fill: impl FnOnce(&Path) -> T) -> Option<(tempfile::TempDir, Dovecot, u16, T)> {
     let Some(bin) = dovecot_bin() else {
         skip_or_fail("dovecot is not installed (apt-get install dovecot-imapd)");
-        return;
+        return None;
     };
     let tmp = tempfile::tempdir().expect("tmp");
     let d = tmp.path().to_path_buf();
@@ -265,21 +266,16 @@ fn imap_fetch_from_dovecot_is_read_only_and_complete() {
     std::fs::set_permissions(&d, std::fs::Permissions::from_mode(0o755)).expect("chmod");
     if let Err(e) = make_certs(&d) {
         skip_or_fail(&format!("cannot make test certificates with openssl: {e}"));
-        return;
+        return None;
     }
-    let mail = d.join("mail/tester");
-    let inbox = fill_maildir(&mail, "INBOX", 30, 10);
-    let bookings = fill_maildir(&mail.join(".Bookings"), "Bookings", 1_100, 20);
-    let before = flags(&mail);
-    assert_eq!(before.len(), 1_160);
-
+    let filled = fill(&d.join("mail/tester"));
     let root = euid_is_root();
     let (uid, gid) = if root {
         match (id_of("dovecot", "-u"), id_of("dovecot", "-g")) {
             (Some(u), Some(g)) => (u, g),
             _ => {
                 skip_or_fail("no `dovecot` system user");
-                return;
+                return None;
             }
         }
     } else {
@@ -332,10 +328,10 @@ fn imap_fetch_from_dovecot_is_read_only_and_complete() {
         Ok(c) => c,
         Err(e) => {
             skip_or_fail(&format!("cannot start {}: {e}", bin.display()));
-            return;
+            return None;
         }
     };
-    let _server = Dovecot { child };
+    let server = Dovecot { child };
     let deadline = Instant::now() + Duration::from_secs(20);
     while TcpStream::connect(("127.0.0.1", port)).is_err() {
         if Instant::now() > deadline {
@@ -343,10 +339,26 @@ fn imap_fetch_from_dovecot_is_read_only_and_complete() {
             skip_or_fail(&format!(
                 "Dovecot did not listen on 127.0.0.1:{port}:\n{log}"
             ));
-            return;
+            return None;
         }
         std::thread::sleep(Duration::from_millis(100));
     }
+    Some((tmp, server, port, filled))
+}
+
+#[test]
+fn imap_fetch_from_dovecot_is_read_only_and_complete() {
+    let Some((tmp, _server, port, (inbox, bookings, before))) = start_dovecot(|mail| {
+        let inbox = fill_maildir(mail, "INBOX", 30, 10);
+        let bookings = fill_maildir(&mail.join(".Bookings"), "Bookings", 1_100, 20);
+        let before = flags(mail);
+        assert_eq!(before.len(), 1_160);
+        (inbox, bookings, before)
+    }) else {
+        return;
+    };
+    let d = tmp.path().to_path_buf();
+    let mail = d.join("mail/tester");
 
     let plan = d.join("plan.toml");
     std::fs::write(
@@ -468,4 +480,108 @@ email_senders = ["alpen-autos.example"]
 
 fn euid_is_root() -> bool {
     id_of("", "-u") == Some(0)
+}
+
+/// The samples' mails served by Dovecot instead of read from their mbox, Maildir and .eml files
+/// (Stripe and calendars still from files): the same bookings, byte for byte.
+#[test]
+fn imap_recovery_equals_the_run_on_mail_files() {
+    let samples = repo().join("samples");
+    let Some((tmp, _server, port, n)) = start_dovecot(|mail| {
+        for sub in ["cur", "new", "tmp"] {
+            std::fs::create_dir_all(mail.join(sub)).expect("maildir");
+        }
+        let mut blobs: Vec<Vec<u8>> = Vec::new();
+        let mut files: Vec<PathBuf> = Vec::new();
+        for dir in ["mail", "mail/maildir/cur", "mail/eml"] {
+            for e in std::fs::read_dir(samples.join(dir))
+                .expect("samples")
+                .flatten()
+            {
+                if e.path().is_file() {
+                    files.push(e.path());
+                }
+            }
+        }
+        files.sort();
+        for f in files {
+            let bytes = std::fs::read(&f).expect("read");
+            if f.extension().is_some_and(|x| x == "mbox") {
+                gapfill::import::email::split_mbox(&bytes[..], "x.mbox", &mut |r| {
+                    if let Ok(b) = r {
+                        blobs.push(b.bytes);
+                    }
+                });
+            } else if !bytes.starts_with(&[0xD0, 0xCF, 0x11, 0xE0]) {
+                blobs.push(bytes); // (an Outlook .msg is no IMAP message)
+            }
+        }
+        for (i, b) in blobs.iter().enumerate() {
+            let p = mail
+                .join("cur")
+                .join(format!("{}.M{i}P1.gapfilltest:2,S", SINCE + DAY));
+            std::fs::write(&p, b).expect("write");
+            std::fs::File::options()
+                .write(true)
+                .open(&p)
+                .and_then(|f| {
+                    f.set_modified(SystemTime::UNIX_EPOCH + Duration::from_secs(SINCE + DAY))
+                })
+                .expect("mtime");
+        }
+        blobs.len()
+    }) else {
+        return;
+    };
+    assert!(n > 150, "{n} sample mails");
+    let d = tmp.path();
+    let files_out = d.join("files-out");
+    ok(&Command::new(env!("CARGO_BIN_EXE_gapfill"))
+        .args(["recover", "--quiet"])
+        .arg(samples.join("recovery.toml"))
+        .arg("--out")
+        .arg(&files_out)
+        .output()
+        .expect("runs"));
+
+    let src = std::fs::read_to_string(samples.join("recovery.toml")).expect("plan");
+    let mut plan = String::new();
+    for line in src.lines() {
+        if line.trim_start().starts_with("emails = ") {
+            continue; // from IMAP now
+        }
+        let line = line
+            .replace(
+                "\"../mappings",
+                &format!("\"{}", repo().join("mappings").display()),
+            )
+            .replace(
+                "\"restored.sqlite\"",
+                &format!("\"{}\"", samples.join("restored.sqlite").display()),
+            )
+            .replace("\"stripe/", &format!("\"{}/stripe/", samples.display()))
+            .replace(
+                "\"calendars/",
+                &format!("\"{}/calendars/", samples.display()),
+            );
+        if line.trim() == "[window]" {
+            plan.push_str(&format!(
+                "[imap]\nhost = \"127.0.0.1\"\nport = {port}\nuser = \"tester\"\n\
+                 password_env = \"{PASSWORD_ENV}\"\nca_file = \"{}\"\n\n",
+                d.join("ca.pem").display()
+            ));
+        }
+        plan.push_str(&line);
+        plan.push('\n');
+    }
+    let plan_path = d.join("imap.toml");
+    std::fs::write(&plan_path, plan).expect("plan");
+    let out = d.join("imap-out");
+    let err = ok(&run(&plan_path, &out, &[]));
+    assert!(err.contains(&format!("{n} messages fetched")), "{err}");
+    assert_eq!(
+        String::from_utf8_lossy(&std::fs::read(out.join("bookings.csv")).expect("bookings")),
+        String::from_utf8_lossy(&std::fs::read(files_out.join("bookings.csv")).expect("bookings")),
+        "bookings from IMAP differ from the run on the mail files"
+    );
 }
