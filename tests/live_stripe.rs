@@ -323,6 +323,24 @@ fn stripe_paging_retries_denied_account_resume_and_offline() {
     };
     assert_eq!(cursor["starting_after"], last_of_page2.as_str());
 
+    // --offline on that cache says what it lacks: the unfinished list and the denied account
+    let out_partial = dir.path().join("out-partial");
+    copy_dir(&out.join("cache"), &out_partial.join("cache"));
+    ok(&run(&plan, &out_partial, &["--offline", "--quiet"], "none"));
+    let w = summary(&out_partial)["warnings"].to_string();
+    assert!(
+        w.contains(&format!(
+            "{a} (tenant alpha): the charges list in the cache is incomplete (2 pages)"
+        )),
+        "{w}"
+    );
+    assert!(
+        w.contains(&format!(
+            "Stripe account {c} (tenant charlie): nothing in the cache"
+        )),
+        "{w}"
+    );
+
     // run 2 (with a full secret key: warned about): resumes a's charges at page 3 and fetches
     // nothing that is complete
     let before = server.requests().len();

@@ -201,18 +201,26 @@ pub fn run(plan: &Plan, out_dir: &Path, opts: Options, progress: &Progress) -> R
         }
         report.secs = Some(started.elapsed().as_secs_f64());
     }
-    report.inputs = cache_inputs(plan, &cache, &mut report.warnings);
+    report.inputs = cache_inputs(plan, &cache, opts.offline, &mut report.warnings);
     Ok(report)
 }
 
-/// The cached files of every live source named in the plan, sorted.
-pub fn cache_inputs(plan: &Plan, cache: &Path, warnings: &mut Vec<String>) -> CacheInputs {
+/// The cached files of every live source named in the plan, sorted. With `offline`, what is
+/// missing from the cache or was left incomplete by the last fetch is a warning (a run that
+/// fetched has already said why).
+pub fn cache_inputs(
+    plan: &Plan,
+    cache: &Path,
+    offline: bool,
+    warnings: &mut Vec<String>,
+) -> CacheInputs {
     let mut inputs = CacheInputs::default();
-    let mut missing = |what: String, dir: &Path| {
-        warnings.push(format!(
+    let mut notes: Vec<String> = Vec::new();
+    let missing = |what: String, dir: &Path| {
+        format!(
             "{what}: nothing in the cache {} (run without --offline to fetch it)",
             dir.display()
-        ));
+        )
     };
     if plan.stripe.is_some() {
         for t in &plan.tenants {
@@ -222,7 +230,17 @@ pub fn cache_inputs(plan: &Plan, cache: &Path, warnings: &mut Vec<String>) -> Ca
             let dir = stripe::account_dir(cache, acct);
             let files = stripe::cached_pages(&dir);
             if files.is_empty() && !dir.is_dir() {
-                missing(format!("Stripe account {acct} (tenant {})", t.slug), &dir);
+                notes.push(missing(
+                    format!("Stripe account {acct} (tenant {})", t.slug),
+                    &dir,
+                ));
+            }
+            for (list, pages) in stripe::incomplete_lists(&dir) {
+                notes.push(format!(
+                    "Stripe account {acct} (tenant {}): the {list} list in the cache is \
+                     incomplete ({pages} pages); run without --offline to finish it",
+                    t.slug
+                ));
             }
             inputs
                 .stripe_json
@@ -240,7 +258,10 @@ pub fn cache_inputs(plan: &Plan, cache: &Path, warnings: &mut Vec<String>) -> Ca
             if f.is_file() {
                 files.push(f);
             } else {
-                missing(format!("calendar feed {i} of tenant {}", t.slug), &f);
+                notes.push(missing(
+                    format!("calendar feed {i} of tenant {}", t.slug),
+                    &f,
+                ));
             }
         }
         inputs
@@ -253,9 +274,12 @@ pub fn cache_inputs(plan: &Plan, cache: &Path, warnings: &mut Vec<String>) -> Ca
             if dir.is_dir() {
                 inputs.emails.push((dir, None));
             } else {
-                missing(format!("IMAP folder `{folder}`"), &dir);
+                notes.push(missing(format!("IMAP folder `{folder}`"), &dir));
             }
         }
+    }
+    if offline {
+        warnings.extend(notes);
     }
     inputs
 }
