@@ -39,3 +39,8 @@ fn gap_diff_reads_the_database() {
 fn password_is_never_printed() {
     load_common::password_is_never_printed(Kind::Pg);
 }
+
+#[test]
+fn another_unique_constraint_aborts_naming_the_booking() {
+    load_common::other_unique_constraint_aborts(Kind::Pg);
+}

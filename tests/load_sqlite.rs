@@ -34,3 +34,8 @@ fn sql_file_round_trips_hostile_values() {
 fn gap_diff_reads_the_database() {
     load_common::gap_diff_reads_the_database(Kind::Lite);
 }
+
+#[test]
+fn another_unique_constraint_aborts_naming_the_booking() {
+    load_common::other_unique_constraint_aborts(Kind::Lite);
+}

@@ -338,7 +338,7 @@ fn copy_batch(
     conn.batch("SAVEPOINT gapfill_copy")?;
     if let Err(e) = conn.bulk_insert(&staging, &staged_cols, &staged) {
         conn.batch("ROLLBACK TO SAVEPOINT gapfill_copy")?;
-        return Err(diagnose(conn, &target, &qcols, mapping, planned, e));
+        return Err(diagnose(conn, &target, &qcols, planned, e));
     }
     // Checks in staging: every row arrived, no key twice.
     let n = conn.query(&format!("SELECT COUNT(*) FROM {staging}"), &[])?;
@@ -420,17 +420,20 @@ fn copy_batch(
         Ok(n) => n as usize,
         Err(e) => {
             conn.batch("ROLLBACK TO SAVEPOINT gapfill_copy")?;
-            return Err(diagnose(conn, &target, &qcols, mapping, planned, e));
+            return Err(diagnose(conn, &target, &qcols, planned, e));
         }
     };
     if inserted != expected {
-        return Err(conn.error(
+        let e = conn.error(
             "insert check",
             &format!(
                 "{inserted} rows were inserted where {expected} were expected (a unique \
                  constraint other than the key, or a concurrent writer): nothing was loaded"
             ),
-        ));
+        );
+        // Without ON CONFLICT, the row another unique constraint skipped fails and is named.
+        conn.batch("ROLLBACK TO SAVEPOINT gapfill_copy")?;
+        return Err(diagnose(conn, &target, &qcols, planned, e));
     }
     // Ids of the inserted rows.
     let mut ids: BTreeMap<i64, String> = BTreeMap::new();
@@ -528,14 +531,11 @@ fn diagnose(
     conn: &mut Conn,
     target: &str,
     qcols: &[String],
-    mapping: &TargetMapping,
     planned: &Planned,
     original: Error,
 ) -> Error {
     let d = conn.dialect();
     let marks = vec!["?"; qcols.len()].join(", ");
-    let where_absent = key_join(d, &mapping.key, "x", "v");
-    let _ = where_absent;
     let sql = format!(
         "INSERT INTO {target} ({}) VALUES ({marks})",
         qcols.join(", ")

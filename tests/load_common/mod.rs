@@ -896,3 +896,31 @@ pub fn password_is_never_printed(kind: Kind) {
     assert!(!o.status.success(), "{all}");
     assert!(!all.contains(secret), "password printed: {all}");
 }
+
+/// A row that another unique constraint (not the key) would reject: `ON CONFLICT DO NOTHING`
+/// would skip it silently, so the count check catches it and the booking is named.
+pub fn other_unique_constraint_aborts(kind: Kind) {
+    let Some(db) = TestDb::create(kind, "unique") else {
+        return;
+    };
+    db.exec("CREATE UNIQUE INDEX bookings_name ON bookings (customer_name);\n");
+    let mut recs = gap_bookings();
+    recs.push(Rec {
+        id: "alpen-autos-AA4001",
+        tenant: "alpen-autos",
+        currency: "EUR",
+        booking_ref: "AA-4001",
+        name: "Jürgen Müller",
+        email: "juergen@example.org",
+        ..recs[4].clone()
+    });
+    let plan = db.world(&recs);
+    let before = db.dump();
+    let out = db.gapfill(&["load", p(&plan), "--apply"]);
+    let err = stderr(&out);
+    assert!(!out.status.success(), "{}", stdout(&out));
+    assert!(err.contains("alpen-autos-AA4001"), "{err}");
+    assert!(err.contains("nothing was loaded"), "{err}");
+    assert_eq!(db.dump(), before);
+    assert_eq!(db.batches(), 0);
+}
