@@ -203,6 +203,7 @@ fn stripe_paging_retries_denied_account_resume_and_offline() {
                 (b.into(), "/v1/refunds".into(), 1),
             ],
             fail_once_no_retry: vec![(a.into(), "/v1/charges".into(), 3)],
+            slow: vec![],
         },
     );
     let dir = tempfile::tempdir().expect("tmp");
@@ -246,6 +247,23 @@ fn stripe_paging_retries_denied_account_resume_and_offline() {
                 .count()
         };
     assert_eq!(count(&reqs1, b, "/v1/refunds", None), 2, "429 retried once");
+    // accounts are fetched concurrently, all within the rate limit (50/s in this plan)
+    let first: std::collections::BTreeSet<_> = reqs1
+        .iter()
+        .take(6)
+        .filter_map(|r| r.headers.get("stripe-account"))
+        .collect();
+    assert!(first.len() >= 2, "accounts interleave: {first:?}");
+    for (i, r) in reqs1.iter().enumerate() {
+        let in_a_second = reqs1[i..]
+            .iter()
+            .take_while(|q| q.at.duration_since(r.at) < std::time::Duration::from_secs(1))
+            .count();
+        assert!(
+            in_a_second <= 51,
+            "{in_a_second} requests within one second"
+        );
+    }
     // every request: GET, limit=100, the window ± margin, a Stripe-Account header
     for r in &reqs1 {
         assert_eq!(r.method, "GET");
@@ -718,4 +736,91 @@ timeout_secs = 2
         s["evidence_by_source"]["calendar"].as_u64().unwrap_or(0) > 10,
         "{s:#}"
     );
+}
+
+/// A pull killed (SIGKILL) in the middle of a list resumes after the last saved page.
+#[test]
+fn a_killed_pull_resumes_after_the_last_saved_page() {
+    let charge = template(
+        "samples/stripe/acct_16um5Eb0Upa0CElG/charges_1.json",
+        "charge",
+    );
+    let a = "acct_1KILLliveTest04";
+    let mut store: Store = BTreeMap::new();
+    let step = (UNTIL - SINCE) / 350;
+    store.entry(a.to_string()).or_default().insert(
+        "/v1/charges".into(),
+        clones(&charge, "ch", "k", 350, SINCE, step),
+    );
+    let server = fake_stripe(
+        store,
+        vec![KEY.to_string()],
+        Faults {
+            slow: vec![(a.into(), "/v1/charges".into(), 3, 6_000)],
+            ..Faults::default()
+        },
+    );
+    let dir = tempfile::tempdir().expect("tmp");
+    let plan = dir.path().join("plan.toml");
+    std::fs::write(&plan, plan_text(&server.base(), 3, &[("kilo", a)], "")).expect("plan");
+    let out = dir.path().join("out");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_gapfill"))
+        .arg("recover")
+        .arg(&plan)
+        .arg("--out")
+        .arg(&out)
+        .arg("--quiet")
+        .env("STRIPE_API_KEY", KEY)
+        .env_remove("HTTP_PROXY")
+        .env_remove("http_proxy")
+        .env_remove("ALL_PROXY")
+        .env_remove("all_proxy")
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("spawn");
+    let acct_dir = out.join("cache/stripe").join(a);
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    while !acct_dir.join("charges_0002.json").exists() || !acct_dir.join("charges.cursor").exists()
+    {
+        assert!(std::time::Instant::now() < deadline, "page 2 never arrived");
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    // page 3 is being served slowly: kill the run now (our own child, by its pid)
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    child.kill().expect("kill");
+    let _ = child.wait();
+    assert!(!acct_dir.join("charges_0003.json").exists());
+    let cursor: Value =
+        serde_json::from_slice(&read(&acct_dir.join("charges.cursor"))).expect("cursor");
+    assert_eq!(cursor["pages"], 2);
+    let after = cursor["starting_after"].as_str().unwrap_or("").to_string();
+    let before = server.requests().len();
+    // the next run (page 3 still slow, but answered) resumes there
+    ok(&run(&plan, &out, &["--quiet"], KEY));
+    let reqs: Vec<_> = server.requests()[before..]
+        .iter()
+        .filter(|r| r.path == "/v1/charges")
+        .cloned()
+        .collect();
+    assert!(!reqs.is_empty());
+    assert_eq!(
+        reqs[0].query.get("starting_after").map(String::as_str),
+        Some(after.as_str()),
+        "resumed after the last saved page"
+    );
+    assert!(reqs.iter().all(|r| r.query.contains_key("starting_after")));
+    let mut ids = std::collections::BTreeSet::new();
+    for n in 1..=4 {
+        let v: Value =
+            serde_json::from_slice(&read(&acct_dir.join(format!("charges_000{n}.json"))))
+                .expect("page");
+        for o in v["data"].as_array().expect("data") {
+            assert!(
+                ids.insert(o["id"].as_str().unwrap_or("").to_string()),
+                "no object twice"
+            );
+        }
+    }
+    assert_eq!(ids.len(), 350);
+    assert!(server.violations().is_empty());
 }

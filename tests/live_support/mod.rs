@@ -23,6 +23,8 @@ pub struct Request {
     pub query: BTreeMap<String, String>,
     /// Lower-case header names.
     pub headers: BTreeMap<String, String>,
+    /// When the request line arrived.
+    pub at: Instant,
 }
 
 pub struct Response {
@@ -125,6 +127,7 @@ fn serve(
     if r.read_line(&mut line).unwrap_or(0) == 0 {
         return;
     }
+    let at = Instant::now();
     let mut parts = line.split_whitespace();
     let method = parts.next().unwrap_or("").to_string();
     let target = parts.next().unwrap_or("").to_string();
@@ -159,6 +162,7 @@ fn serve(
         path: path.to_string(),
         query,
         headers,
+        at,
     };
     if let Ok(mut all) = requests.lock() {
         all.push(req.clone());
@@ -236,6 +240,8 @@ pub struct Faults {
     pub rate_limited: Vec<(String, String, usize)>,
     /// (account, path, page): answered 500 with Stripe-Should-Retry: false the first time.
     pub fail_once_no_retry: Vec<(String, String, usize)>,
+    /// (account, path, page, milliseconds): answered that late (every time).
+    pub slow: Vec<(String, String, usize, u64)>,
 }
 
 /// The path of a list for an object's `object` field.
@@ -346,6 +352,13 @@ pub fn fake_stripe(store: Store, keys: Vec<String>, faults: Faults) -> Server {
             *n += 1;
             *n
         };
+        if let Some(s) = faults
+            .slow
+            .iter()
+            .find(|s| (&s.0, &s.1, s.2) == (&k.0, &k.1, k.2))
+        {
+            std::thread::sleep(Duration::from_millis(s.3.min(20_000)));
+        }
         if times == 1 && faults.rate_limited.contains(&k) {
             return Response {
                 status: 429,
