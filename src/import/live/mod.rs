@@ -149,12 +149,14 @@ pub fn refuse_keys_in_text(text: &str) -> std::result::Result<(), String> {
         let code = line.split('#').next().unwrap_or("");
         for prefix in ["sk_live_", "sk_test_", "rk_live_", "rk_test_"] {
             if let Some(at) = code.find(prefix) {
+                // real keys carry 24 or more characters after the prefix; a file name such as
+                // `rk_live_platform.txt` is not a key
                 let rest = &code[at + prefix.len()..];
                 if rest
                     .chars()
                     .take_while(|c| c.is_ascii_alphanumeric())
                     .count()
-                    >= 8
+                    >= 20
                 {
                     return Err(format!(
                         "line {}: the plan contains a Stripe key (`{prefix}…`); keys are refused \
@@ -329,11 +331,12 @@ mod tests {
     #[test]
     fn keys_in_plan_text_are_refused_without_repeating_them() {
         let text =
-            "[stripe]\napi_base = \"http://127.0.0.1:1\"\napi_key = \"rk_live_abcdefghij123\"\n";
+            "[stripe]\napi_base = \"http://127.0.0.1:1\"\napi_key = \"rk_live_51Habcdefghij1234567890XYZ\"\n";
         let e = refuse_keys_in_text(text).unwrap_err();
         assert!(e.contains("line 3"), "{e}");
         assert!(!e.contains("abcdefghij"), "{e}");
-        assert!(refuse_keys_in_text("# sk_live_ in a comment: sk_live_abcdefghijk\n").is_ok());
+        assert!(refuse_keys_in_text("# in a comment: sk_live_abcdefghijk1234567890\n").is_ok());
+        assert!(refuse_keys_in_text("api_key_file = \"rk_live_platformkey.txt\"\n").is_ok());
         assert!(refuse_keys_in_text("x = \"sk_live_\"\n").is_ok());
     }
 
