@@ -11,7 +11,8 @@
 //! The offline importers then read the cache like any other evidence file, so `recover` with
 //! live sources is "fetch, then the offline run", and `recover --offline` (no fetch, cache only)
 //! gives byte-identical outputs. Nothing here ever writes to a source: Stripe is only sent GET
-//! requests (one place, [`stripe::transport`]), feeds are GET, IMAP mailboxes are opened with
+//! requests (one place, [`stripe::transport`], gapfill's implementation of async-stripe's
+//! `StripeClient`), feeds are GET, IMAP mailboxes are opened with
 //! EXAMINE and read with `BODY.PEEK[]`.
 
 pub mod feeds;

@@ -5,13 +5,15 @@
 //! the list got, so an interrupted pull resumes at the next page and a completed list is not
 //! fetched again (unless `--refresh`, or the window or margin changed).
 //!
-//! The requests are described with async-stripe's own list request types
-//! (`stripe_core::charge::ListCharge`, ...), which also serialise the query the way Stripe
-//! expects (`created[gte]`, `expand[]`). They are sent by [`transport::StripeGet`], the one
-//! place in gapfill that talks to Stripe, which can only send GET (see its docs). It has its own
-//! sending loop instead of async-stripe's hyper client because that client neither exposes the
-//! `Stripe-Should-Retry` and `Retry-After` headers nor jitters its backoff, and because its
-//! rustls features would rebuild the TLS stack polars already builds.
+//! The pages are fetched with async-stripe's own list request types
+//! (`stripe_core::charge::ListCharge`, ...), which serialise the query the way Stripe expects
+//! (`created[gte]`, `starting_after`) and are sent with their own `send`, and read by
+//! async-stripe into `stripe_types::List<Charge>` etc. The client they are sent through is
+//! [`transport::StripeGet`], gapfill's implementation of async-stripe's `StripeClient` trait and
+//! the one place in gapfill that talks to Stripe: GET only, rate-limited, retrying with jittered
+//! backoff that follows `Stripe-Should-Retry` and `Retry-After` (see its docs). async-stripe's
+//! own hyper client is not used: its retry strategy ignores `Retry-After` and has no jitter,
+//! and its rustls features would rebuild the TLS stack polars already builds.
 
 use std::collections::BTreeMap;
 use std::fmt;
@@ -291,24 +293,46 @@ pub enum StripeFailure {
     BadPage(String),
     #[error("refused to send a {0} request: gapfill only sends GET to Stripe")]
     NotGet(String),
+    /// async-stripe could not read the answer as the typed list it asked for.
+    #[error("async-stripe could not read the answer as a typed list: {0}")]
+    Untyped(String),
 }
 
 pub mod transport {
-    //! The one place in gapfill that sends requests to Stripe.
+    //! The one place in gapfill that talks to Stripe: [`StripeGet`], gapfill's implementation
+    //! of async-stripe's [`StripeClient`] trait.
     //!
-    //! GET only, by construction: [`StripeGet`] owns the HTTP client privately and its only
-    //! sending method, [`StripeGet::list_page`], takes a [`ListQuery`] (one of the four list
-    //! requests), builds it with async-stripe's list request type, refuses anything whose method
-    //! is not GET, and sends it with `reqwest::Client::get`. There is no method parameter, no
-    //! body, and no other function here that sends. `tests::only_this_file_talks_to_stripe`
-    //! checks that no other source file names the API or sends anything but GET, and the test
-    //! server in `tests/live_stripe.rs` fails on any other method.
+    //! Pages are async-stripe's own list requests (`ListCharge`, `ListRefund`,
+    //! `ListPaymentIntent`, `ListCheckoutSession`), built by [`ListQuery`] and sent with their
+    //! `customize().account_id(..).send(&client)`: async-stripe serialises the query and reads
+    //! the answer into `stripe_types::List<Charge>` etc.; the HTTP exchange itself is
+    //! [`StripeGet`]'s `execute`, which is GET only by construction: it refuses any request whose
+    //! method is not GET, or that has a body, before anything is sent, and its only sending call
+    //! is `reqwest::Client::get`. No other function here sends. `execute` also applies the shared
+    //! rate limit and retries 429, 5xx and network errors with exponential backoff and jitter,
+    //! following `Stripe-Should-Retry` and `Retry-After` (async-stripe's `RequestStrategy`, which
+    //! ignores `Retry-After` and has no jitter, is not used: a per-request strategy is ignored).
+    //! `tests::only_this_file_talks_to_stripe` checks that no other source file names the API or
+    //! sends anything but GET, and the test server in `tests/live_stripe.rs` fails on any other
+    //! method.
+    //!
+    //! [`StripeGet::list_page`] keeps the body `execute` returned, so the page is saved exactly
+    //! as received. If async-stripe cannot read it as a typed list (a field whose shape drifted),
+    //! the page is still saved when it is a list page, and the caller warns: the importer types
+    //! each object on its own, so one odd object does not lose a page of payments.
 
+    use std::future::Future;
     use std::sync::atomic::{AtomicU64, Ordering};
+    use std::sync::Mutex;
     use std::time::Duration;
 
-    use stripe_client_core::{RequestBuilder, StripeMethod, StripeRequest};
-    use stripe_types::{RangeBoundsTs, RangeQueryTs};
+    use bytes::Bytes;
+    use stripe_client_core::{
+        CustomizedStripeRequest, RequestBuilder, StripeClient, StripeClientErr, StripeMethod,
+        StripeRequest,
+    };
+    use stripe_shared::AccountId;
+    use stripe_types::{List, RangeBoundsTs, RangeQueryTs};
 
     use super::{ApiKey, ObjectKind, StripeFailure};
     use crate::import::live::LiveError;
@@ -327,33 +351,81 @@ pub mod transport {
     /// Page size: Stripe's maximum.
     pub const LIMIT: i64 = 100;
 
+    /// The async-stripe list request `$t` for the query `$q`.
+    macro_rules! list_request {
+        ($q:expr, $t:ty) => {{
+            let q: &ListQuery = $q;
+            let mut r = <$t>::new().limit(LIMIT).created(q.created());
+            if let Some(s) = &q.starting_after {
+                r = r.starting_after(s.clone());
+            }
+            r
+        }};
+    }
+
+    /// Runs `$body` with `$r` bound to the async-stripe list request of `$q`, whatever its type.
+    macro_rules! with_request {
+        ($q:expr, |$r:ident| $body:expr) => {{
+            let q: &ListQuery = $q;
+            match q.object {
+                ObjectKind::Charges => {
+                    let $r = list_request!(q, stripe_core::charge::ListCharge);
+                    $body
+                }
+                ObjectKind::Refunds => {
+                    let $r = list_request!(q, stripe_core::refund::ListRefund);
+                    $body
+                }
+                ObjectKind::PaymentIntents => {
+                    let $r = list_request!(q, stripe_core::payment_intent::ListPaymentIntent);
+                    $body
+                }
+                ObjectKind::CheckoutSessions => {
+                    let $r =
+                        list_request!(q, stripe_checkout::checkout_session::ListCheckoutSession);
+                    $body
+                }
+            }
+        }};
+    }
+
     impl ListQuery {
-        /// The request as async-stripe describes it (method, path, serialised query).
-        pub fn build(&self) -> RequestBuilder {
-            let created = RangeQueryTs::Bounds(RangeBoundsTs {
+        fn created(&self) -> RangeQueryTs {
+            RangeQueryTs::Bounds(RangeBoundsTs {
                 gt: None,
                 gte: Some(self.created_gte),
                 lt: None,
                 lte: Some(self.created_lte),
-            });
-            macro_rules! list {
-                ($t:ty) => {{
-                    let mut r = <$t>::new().limit(LIMIT).created(created);
-                    if let Some(s) = &self.starting_after {
-                        r = r.starting_after(s.clone());
-                    }
-                    r.build()
-                }};
-            }
-            match self.object {
-                ObjectKind::Charges => list!(stripe_core::charge::ListCharge),
-                ObjectKind::Refunds => list!(stripe_core::refund::ListRefund),
-                ObjectKind::PaymentIntents => list!(stripe_core::payment_intent::ListPaymentIntent),
-                ObjectKind::CheckoutSessions => {
-                    list!(stripe_checkout::checkout_session::ListCheckoutSession)
-                }
-            }
+            })
         }
+
+        /// The request as async-stripe describes it (method, path, serialised query): what
+        /// [`StripeGet::list_page`] sends.
+        pub fn build(&self) -> RequestBuilder {
+            with_request!(self, |r| r.build())
+        }
+    }
+
+    /// One fetched page: the body exactly as received, and what paging needs from it.
+    #[derive(Debug)]
+    pub struct ListedPage {
+        pub body: Bytes,
+        pub has_more: bool,
+        /// Id of the last (oldest) object: the next page starts after it.
+        pub last_id: Option<String>,
+        pub count: usize,
+        /// Set when async-stripe could not read the page as a typed list (why); the page was
+        /// then checked as an untyped list page instead.
+        pub untyped: Option<String>,
+    }
+
+    /// `(has_more, last id, count)` of a typed list.
+    fn summary<T>(l: &List<T>, id: impl Fn(&T) -> &str) -> (bool, Option<String>, usize) {
+        (
+            l.has_more,
+            l.data.last().map(|o| id(o).to_string()),
+            l.data.len(),
+        )
     }
 
     /// Spaces requests `1/rate` seconds apart across all accounts (a token bucket holding one
@@ -402,7 +474,7 @@ pub mod transport {
         }
     }
 
-    /// The GET-only Stripe client. See the module docs.
+    /// The GET-only Stripe client, gapfill's [`StripeClient`]. See the module docs.
     pub struct StripeGet {
         http: reqwest::Client,
         base: String,
@@ -418,6 +490,43 @@ pub mod transport {
                 .field("base", &self.base)
                 .field("key", &self.key)
                 .finish_non_exhaustive()
+        }
+    }
+
+    impl StripeClientErr for StripeFailure {
+        fn deserialize_err(msg: impl std::fmt::Display) -> Self {
+            StripeFailure::Untyped(msg.to_string())
+        }
+    }
+
+    impl StripeClient for StripeGet {
+        type Err = StripeFailure;
+
+        /// Sends `req` if it is a GET without a body (else refuses it, sending nothing), with
+        /// the rate limit and retries, and returns the 2xx body exactly as received.
+        fn execute(
+            &self,
+            req: CustomizedStripeRequest,
+        ) -> impl Future<Output = Result<Bytes, StripeFailure>> + Send {
+            self.get(req)
+        }
+    }
+
+    /// A [`StripeClient`] that sends through a [`StripeGet`] and keeps the body it returns.
+    struct KeepBody<'a> {
+        get: &'a StripeGet,
+        body: Mutex<Option<Bytes>>,
+    }
+
+    impl StripeClient for KeepBody<'_> {
+        type Err = StripeFailure;
+
+        async fn execute(&self, req: CustomizedStripeRequest) -> Result<Bytes, StripeFailure> {
+            let body = self.get.execute(req).await?;
+            if let Ok(mut slot) = self.body.lock() {
+                *slot = Some(body.clone());
+            }
+            Ok(body)
         }
     }
 
@@ -451,17 +560,58 @@ pub mod transport {
             self.sent.load(Ordering::Relaxed)
         }
 
-        /// Fetches one list page for `account`, retrying 429, 5xx and network errors with
-        /// backoff and jitter (honouring `Stripe-Should-Retry` and `Retry-After`). Returns the
-        /// body exactly as received.
+        /// Fetches one list page for `account` with async-stripe's list request for `q`, sent
+        /// through this client. Returns the body exactly as received and the paging facts,
+        /// read by async-stripe as `List<Charge>` etc. (or, if that fails, from the untyped
+        /// list page, with [`ListedPage::untyped`] saying why).
         pub async fn list_page(
             &self,
             account: &str,
             q: &ListQuery,
-        ) -> Result<Vec<u8>, StripeFailure> {
-            let req = q.build();
-            if !matches!(req.method, StripeMethod::Get) || req.body.is_some() {
+        ) -> Result<ListedPage, StripeFailure> {
+            let keep = KeepBody {
+                get: self,
+                body: Mutex::new(None),
+            };
+            let account = AccountId::from(account);
+            let typed = with_request!(q, |r| r
+                .customize()
+                .account_id(account)
+                .send(&keep)
+                .await
+                .map(|l| summary(&l, |o| o.id.as_str())));
+            let body = keep.body.into_inner().ok().flatten();
+            match (typed, body) {
+                (Ok((has_more, last_id, count)), Some(body)) => Ok(ListedPage {
+                    body,
+                    has_more,
+                    last_id,
+                    count,
+                    untyped: None,
+                }),
+                (Err(StripeFailure::Untyped(why)), Some(body)) => {
+                    let p = super::parse_page(&body)?;
+                    Ok(ListedPage {
+                        body,
+                        has_more: p.has_more,
+                        last_id: p.last_id,
+                        count: p.count,
+                        untyped: Some(why),
+                    })
+                }
+                (Err(e), _) => Err(e),
+                (Ok(_), None) => Err(StripeFailure::BadPage("no answer was kept".into())),
+            }
+        }
+
+        /// The HTTP exchange behind [`StripeClient::execute`].
+        async fn get(&self, req: CustomizedStripeRequest) -> Result<Bytes, StripeFailure> {
+            let (req, over) = req.into_pieces();
+            if !matches!(req.method, StripeMethod::Get) {
                 return Err(StripeFailure::NotGet(format!("{:?}", req.method)));
+            }
+            if req.body.is_some() {
+                return Err(StripeFailure::NotGet("GET with a body".into()));
             }
             let mut url = format!("{}/v1{}", self.base, req.path);
             if let Some(query) = &req.query {
@@ -473,17 +623,21 @@ pub mod transport {
                 attempt += 1;
                 self.limiter.acquire().await;
                 self.sent.fetch_add(1, Ordering::Relaxed);
-                let sent = self
+                let mut get = self
                     .http
                     .get(&url)
                     .header(reqwest::header::AUTHORIZATION, self.key.bearer())
-                    .header("Stripe-Account", account)
                     .header(
                         "Stripe-Version",
-                        stripe_shared::version::VERSION.as_str().to_string(),
-                    )
-                    .send()
-                    .await;
+                        stripe_client_core::VERSION.as_str().to_string(),
+                    );
+                if let Some(a) = &over.account_id {
+                    get = get.header("Stripe-Account", a.as_str());
+                }
+                if let Some(t) = over.timeout {
+                    get = get.timeout(t);
+                }
+                let sent = get.send().await;
                 let (failure, retryable, retry_after) = match sent {
                     Err(e) => (
                         StripeFailure::Network(format!("cannot reach Stripe: {}", net_error(&e))),
@@ -494,7 +648,7 @@ pub mod transport {
                         let status = resp.status().as_u16();
                         let headers = resp.headers().clone();
                         let body = match resp.bytes().await {
-                            Ok(b) => b.to_vec(),
+                            Ok(b) => b,
                             Err(e) => {
                                 let f = StripeFailure::Network(format!(
                                     "answer cut off: {}",
@@ -870,6 +1024,7 @@ impl AccountJob {
             }
         };
         out.cached += u64::from(cur.pages);
+        let mut untyped_warned = false;
         while !cur.complete {
             let q = ListQuery {
                 object: o,
@@ -877,10 +1032,21 @@ impl AccountJob {
                 created_lte: cur.created_lte,
                 starting_after: cur.starting_after.clone(),
             };
-            let bytes = self.client.list_page(&self.account, &q).await?;
-            let page = parse_page(&bytes)?;
+            let page = self.client.list_page(&self.account, &q).await?;
             let n = cur.pages + 1;
-            write_atomic(&page_path(&self.dir, o, n), &bytes).map_err(cache_err)?;
+            write_atomic(&page_path(&self.dir, o, n), &page.body).map_err(cache_err)?;
+            if let Some(why) = &page.untyped {
+                if !untyped_warned {
+                    untyped_warned = true;
+                    out.warnings.push(format!(
+                        "{}: {} page {n}: {why}. It was saved as received all the same (and so \
+                         is any later page like it); the importer reads its objects one by one \
+                         and names any it rejects.",
+                        self.label,
+                        o.stem()
+                    ));
+                }
+            }
             cur.pages = n;
             if page.last_id.is_some() {
                 cur.starting_after = page.last_id;
@@ -1049,6 +1215,175 @@ mod tests {
         assert_eq!(p.last_id.as_deref(), Some("ch_2"));
         assert!(parse_page(b"<html>").is_err());
         assert!(parse_page(br#"{"object":"charge","id":"ch_1"}"#).is_err());
+    }
+
+    /// A one-thread HTTP server on 127.0.0.1 that answers each connection with the next of
+    /// `bodies` (200, JSON), then stops; joining it gives the request heads it received.
+    fn tiny_server(bodies: Vec<Vec<u8>>) -> (String, std::thread::JoinHandle<Vec<String>>) {
+        use std::io::{Read, Write};
+        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let base = format!("http://{}", l.local_addr().unwrap());
+        let h = std::thread::spawn(move || {
+            let mut heads = Vec::new();
+            for body in bodies {
+                let (mut s, _) = l.accept().unwrap();
+                let mut buf = Vec::new();
+                let mut b = [0u8; 4096];
+                while !buf.windows(4).any(|w| w == b"\r\n\r\n") {
+                    let n = s.read(&mut b).unwrap();
+                    if n == 0 {
+                        break;
+                    }
+                    buf.extend_from_slice(&b[..n]);
+                }
+                heads.push(String::from_utf8_lossy(&buf).to_lowercase());
+                write!(
+                    s,
+                    "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\
+                     Connection: close\r\n\r\n",
+                    body.len()
+                )
+                .unwrap();
+                s.write_all(&body).unwrap();
+            }
+            heads
+        });
+        (base, h)
+    }
+
+    fn client(base: &str) -> StripeGet {
+        StripeGet::new(
+            base,
+            ApiKey::new("rk_test_51UnitTestKey").unwrap(),
+            50.0,
+            Retry {
+                max_attempts: 1,
+                base: Duration::from_millis(1),
+            },
+            Duration::from_secs(10),
+        )
+        .unwrap()
+    }
+
+    fn runtime() -> tokio::runtime::Runtime {
+        tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap()
+    }
+
+    fn fixture(name: &str) -> Vec<u8> {
+        std::fs::read(
+            Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("tests/fixtures/stripe")
+                .join(name),
+        )
+        .unwrap()
+    }
+
+    /// async-stripe's `ListCharge`, sent through our `StripeClient`, comes back as a typed
+    /// `List<Charge>`; `list_page` sends the same request and keeps the body byte for byte.
+    #[test]
+    fn list_charge_sent_through_the_client_is_read_by_async_stripe() {
+        use stripe_client_core::StripeRequest;
+        let page = fixture("charges_page.json");
+        let (base, server) = tiny_server(vec![page.clone(), page.clone()]);
+        let get = client(&base);
+        let rt = runtime();
+        let list: stripe_types::List<stripe_shared::Charge> = rt
+            .block_on(
+                stripe_core::charge::ListCharge::new()
+                    .limit(100)
+                    .customize()
+                    .account_id(stripe_shared::AccountId::from("acct_1UnitTest"))
+                    .send(&get),
+            )
+            .unwrap();
+        let ids: Vec<&str> = list.data.iter().map(|c| c.id.as_str()).collect();
+        assert_eq!(ids.len(), 2);
+        assert_eq!(ids[0], "ch_3PqLmN2eZvKYlo2C0a1b2c3d");
+        let q = ListQuery {
+            object: ObjectKind::Charges,
+            created_gte: 100,
+            created_lte: 200,
+            starting_after: Some("ch_0".into()),
+        };
+        let listed = rt.block_on(get.list_page("acct_1UnitTest", &q)).unwrap();
+        assert_eq!(
+            listed.body.as_ref(),
+            page.as_slice(),
+            "kept exactly as received"
+        );
+        assert!(listed.untyped.is_none());
+        assert_eq!(listed.count, 2);
+        assert_eq!(listed.last_id.as_deref(), Some(ids[1]));
+        assert_eq!(listed.has_more, list.has_more);
+        assert_eq!(get.requests_sent(), 2);
+        let heads = server.join().unwrap();
+        assert!(
+            heads[0].starts_with("get /v1/charges?limit=100 "),
+            "{}",
+            heads[0]
+        );
+        let q2 = q.build().query.unwrap_or_default().to_lowercase();
+        assert!(
+            heads[1].starts_with(&format!("get /v1/charges?{q2} ")),
+            "{}",
+            heads[1]
+        );
+        for h in &heads {
+            assert!(h.contains("\r\nstripe-account: acct_1unittest\r\n"), "{h}");
+            assert!(h.contains("\r\nauthorization: bearer rk_test_51unittestkey\r\n"));
+            assert!(h.contains("\r\nstripe-version: "));
+        }
+    }
+
+    /// A page async-stripe cannot type (one malformed charge) is still kept whole.
+    #[test]
+    fn a_page_async_stripe_cannot_type_is_kept_as_received() {
+        let page = fixture("one_bad_charge.json");
+        let (base, server) = tiny_server(vec![page.clone()]);
+        let get = client(&base);
+        let q = ListQuery {
+            object: ObjectKind::Charges,
+            created_gte: 0,
+            created_lte: 1,
+            starting_after: None,
+        };
+        let listed = runtime().block_on(get.list_page("acct_1", &q)).unwrap();
+        assert_eq!(listed.body.as_ref(), page.as_slice());
+        assert!(listed.untyped.is_some());
+        assert_eq!(listed.count, 3);
+        assert_eq!(
+            listed.last_id.as_deref(),
+            Some("ch_3PrCCC2eZvKYlo2C0g0o0d03")
+        );
+        server.join().unwrap();
+    }
+
+    /// The client refuses anything but a GET without a body, before sending.
+    #[test]
+    fn the_client_refuses_every_method_but_get() {
+        use stripe_client_core::{RequestBuilder, StripeMethod};
+        // nothing listens on port 9: a request that were sent would fail as a network error
+        let get = client("http://127.0.0.1:9");
+        let rt = runtime();
+        for m in [StripeMethod::Post, StripeMethod::Delete] {
+            let r = rt.block_on(
+                RequestBuilder::new(m, "/refunds")
+                    .customize::<stripe_types::List<stripe_shared::Refund>>()
+                    .send(&get),
+            );
+            assert!(matches!(r, Err(StripeFailure::NotGet(_))), "{r:?}");
+        }
+        let with_body = RequestBuilder::new(StripeMethod::Get, "/charges").form(&[("amount", 1)]);
+        let r = rt.block_on(
+            with_body
+                .customize::<stripe_types::List<stripe_shared::Charge>>()
+                .send(&get),
+        );
+        assert!(matches!(r, Err(StripeFailure::NotGet(_))), "{r:?}");
+        assert_eq!(get.requests_sent(), 0, "nothing was sent");
     }
 
     /// The structural GET-only property: no other source file mentions Stripe's API host, the
