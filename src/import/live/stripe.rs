@@ -1039,11 +1039,13 @@ impl AccountJob {
                 if !untyped_warned {
                     untyped_warned = true;
                     out.warnings.push(format!(
-                        "{}: {} page {n}: {why}. It was saved as received all the same (and so \
-                         is any later page like it); the importer reads its objects one by one \
-                         and names any it rejects.",
+                        "{}: {} page {n}: async-stripe could not read it as a list of {} \
+                         ({why}). It was saved as received all the same (and so is any later \
+                         page like it); the importer reads its objects one by one and names any \
+                         it rejects.",
                         self.label,
-                        o.stem()
+                        o.stem(),
+                        o.stem().replace('_', " ")
                     ));
                 }
             }
@@ -1359,6 +1361,48 @@ mod tests {
             Some("ch_3PrCCC2eZvKYlo2C0g0o0d03")
         );
         server.join().unwrap();
+    }
+
+    /// Through the paging loop: untypable pages are saved byte for byte, the list completes, and
+    /// one warning names the account, the list and the first such page.
+    #[test]
+    fn the_paging_loop_saves_untypable_pages_and_warns_once() {
+        let page = fixture("one_bad_charge.json");
+        // the same page again, as the last one
+        let text = String::from_utf8(page.clone()).unwrap();
+        let at = text.rfind("\"has_more\": true").unwrap();
+        let last = format!("{}\"has_more\": false{}", &text[..at], &text[at + 16..]);
+        let (base, server) = tiny_server(vec![page.clone(), last.clone().into_bytes()]);
+        let cache = tempfile::tempdir().unwrap();
+        let progress = crate::progress::Progress::new(true);
+        let job = AccountJob {
+            client: Arc::new(client(&base)),
+            dir: account_dir(cache.path(), "acct_1"),
+            account: "acct_1".into(),
+            label: "Stripe account acct_1 (tenant t)".into(),
+            objects: vec![ObjectKind::Charges],
+            created_gte: 0,
+            created_lte: 1,
+            refresh: false,
+            step: Arc::new(progress.step("stripe pages", None)),
+        };
+        let dir = job.dir.clone();
+        let out = runtime().block_on(job.run());
+        server.join().unwrap();
+        assert_eq!(std::fs::read(dir.join("charges_0001.json")).unwrap(), page);
+        assert_eq!(
+            read_cursor(&dir, ObjectKind::Charges).map(|c| c.complete),
+            Some(true)
+        );
+        assert_eq!(
+            std::fs::read(dir.join("charges_0002.json")).unwrap(),
+            last.as_bytes()
+        );
+        assert_eq!((out.fetched, out.objects), (2, 6));
+        assert_eq!(out.warnings.len(), 1, "{:?}", out.warnings);
+        let w = &out.warnings[0];
+        assert!(w.contains("acct_1") && w.contains("charges page 1"), "{w}");
+        assert!(w.contains("saved as received"), "{w}");
     }
 
     /// The client refuses anything but a GET without a body, before sending.
