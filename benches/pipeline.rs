@@ -67,6 +67,7 @@ fn main() {
             &Options {
                 out: Some(out),
                 quiet: true,
+                ..Default::default()
             },
         ) {
             Ok(o) => o,

@@ -11,6 +11,7 @@ pub mod extract;
 pub mod gap;
 pub mod import;
 pub mod link;
+pub mod load;
 pub mod pipeline;
 pub mod plan;
 pub mod progress;

@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 
 use rayon::prelude::*;
 
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::evidence::{Evidence, Kind, Rejected, Source};
 use crate::export::{self, ReviewRow};
 use crate::extract::config::Mappings;
@@ -22,9 +22,14 @@ use crate::report::Summary;
 /// Bookings below this confidence are listed in review.csv too.
 pub const REVIEW_CONFIDENCE: f32 = 0.6;
 
+#[derive(Debug, Clone, Default)]
 pub struct Options {
     pub out: Option<PathBuf>,
     pub quiet: bool,
+    /// Live sources: read the cache only, contact nothing (`--offline`).
+    pub offline: bool,
+    /// Live sources: fetch completed lists and feeds again (`--refresh`).
+    pub refresh: bool,
 }
 
 /// What one input file is and whom it belongs to.
@@ -53,8 +58,35 @@ pub fn recover(plan_path: &Path, opts: &Options) -> Result<Outcome> {
     let progress = Progress::new(opts.quiet);
     let mut summary = Summary::default();
 
-    let (inputs, warnings) = collect_inputs(&plan)?;
+    let live = import::live::run(
+        &plan,
+        &out_dir,
+        import::live::Options {
+            offline: opts.offline,
+            refresh: opts.refresh,
+        },
+        &progress,
+    )?;
+    if let Some(secs) = live.secs {
+        summary.timings.push(("fetch".into(), secs));
+    }
+    summary.warnings.extend(live.warnings);
+    let (mut inputs, warnings) = collect_inputs(&plan)?;
     summary.warnings.extend(warnings);
+    let cached = live.inputs;
+    inputs.extend(
+        cached
+            .stripe_json
+            .into_iter()
+            .map(|(p, t)| Input::StripeJson(p, t)),
+    );
+    inputs.extend(
+        cached
+            .calendars
+            .into_iter()
+            .map(|(p, t)| Input::Calendar(p, t)),
+    );
+    inputs.extend(cached.emails.into_iter().map(|(p, t)| Input::Email(p, t)));
     let ctx = Ctx::new(&plan, &maps);
     let (evidence, mut rejected, secs) = import_and_extract(&inputs, &ctx, &progress)?;
     summary.timings.push(("import+extract".into(), secs));
@@ -377,12 +409,7 @@ pub fn run_from_evidence(
     let step = progress.step("gap", Some(bookings.len() as u64));
     let existing = match &plan.database {
         Some(db) => {
-            let mapping = gap::TargetMapping::load(&plan.resolve(&db.mapping))?;
-            let path = db.path.as_ref().ok_or_else(|| Error::Config {
-                path: plan.path.clone(),
-                message: "[database] needs `path` (the restored SQLite file)".into(),
-            })?;
-            let ex = gap::read_sqlite(&plan.resolve(path), &mapping, plan)?;
+            let ex = gap::read_existing(plan, db)?;
             summary.warnings.extend(ex.warnings.iter().cloned());
             ex
         }

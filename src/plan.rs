@@ -24,6 +24,15 @@ pub struct Plan {
     #[serde(default)]
     pub sources: Sources,
     pub tenants: Vec<Tenant>,
+    /// `[live]`: margin and timeouts of the live sources (see `import::live`).
+    #[serde(default)]
+    pub live: crate::import::live::LiveConfig,
+    /// `[stripe]`: fetch each tenant's connected account from the Stripe API.
+    #[serde(default)]
+    pub stripe: Option<crate::import::live::stripe::StripeConfig>,
+    /// `[imap]`: fetch mails from a mailbox (read-only).
+    #[serde(default)]
+    pub imap: Option<crate::import::live::imap::ImapConfig>,
     /// Folder the plan file is in; every relative path is resolved against it.
     #[serde(skip)]
     pub base_dir: PathBuf,
@@ -50,11 +59,15 @@ pub struct Window {
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Database {
-    /// `sqlite` (the embedded default); other kinds come with the SQL load.
+    /// `sqlite` (the default), `postgres` or `mysql` (MariaDB too).
     #[serde(default = "default_db_kind")]
     pub kind: String,
     /// SQLite file of the restored database.
     pub path: Option<PathBuf>,
+    /// PostgreSQL/MariaDB: the environment variable that holds the URL (default
+    /// `DATABASE_URL`). The URL itself never goes into the plan: it may hold a password.
+    #[serde(default)]
+    pub url_env: Option<String>,
     /// Target-schema mapping (TOML) that says where bookings live in that database.
     pub mapping: PathBuf,
 }
@@ -112,6 +125,9 @@ pub struct Tenant {
     pub calendars: Vec<String>,
     #[serde(default)]
     pub emails: Vec<String>,
+    /// Live calendar feeds of this tenant (`https://…`, `webcal://…`), fetched into the cache.
+    #[serde(default)]
+    pub calendar_urls: Vec<String>,
     #[serde(skip)]
     pub tz: Option<chrono_tz::Tz>,
 }
@@ -126,6 +142,10 @@ impl Plan {
     /// Reads and checks a plan. Errors name the plan file and the offending key.
     pub fn load(path: &Path) -> Result<Plan> {
         let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
+        crate::import::live::refuse_keys_in_text(&text).map_err(|message| Error::Config {
+            path: path.to_path_buf(),
+            message,
+        })?;
         let mut plan: Plan = toml::from_str(&text).map_err(|e| Error::Config {
             path: path.to_path_buf(),
             message: e.to_string(),
@@ -152,6 +172,15 @@ impl Plan {
         }
         if self.tenants.is_empty() {
             return Err(err("the plan names no [[tenants]]".into()));
+        }
+        crate::import::live::validate(self).map_err(err)?;
+        if let Some(db) = &self.database {
+            if crate::load::sql::Dialect::from_kind(&db.kind).is_none() {
+                return Err(err(format!(
+                    "[database] kind `{}` is not sqlite, postgres or mysql",
+                    db.kind
+                )));
+            }
         }
         let mut seen = std::collections::BTreeSet::new();
         for t in &mut self.tenants {

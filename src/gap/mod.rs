@@ -7,6 +7,7 @@
 //! booking made just before T0 (or one whose reference the evidence lacks) must not be loaded a
 //! second time. Only then does the booking date decide.
 
+mod remote;
 mod sqlite;
 pub mod target;
 
@@ -18,11 +19,33 @@ use crate::evidence::Timestamp;
 use crate::plan::Plan;
 use crate::rebuild::{Booking, Status};
 
+pub use remote::{read_conn, Resolved};
 pub use sqlite::read_sqlite;
 pub use target::{
     AmountConversion, ColumnMapping, Conversion, IdStrategy, RecoveredField, SqlValue,
     StatusVocabulary, TargetMapping, TenantColumn, TenantFill, TimestampConversion,
 };
+
+/// Reads what the plan's `[database]` already has: the SQLite file read-only, or a PostgreSQL
+/// or MariaDB server (URL from the environment, see [`crate::load::database_url`]) inside a
+/// read-only transaction.
+pub fn read_existing(plan: &Plan, db: &crate::plan::Database) -> crate::Result<Existing> {
+    let mapping = TargetMapping::load(&plan.resolve(&db.mapping))?;
+    let dialect = crate::load::sql::Dialect::from_kind(&db.kind);
+    if dialect == Some(crate::load::sql::Dialect::Sqlite) {
+        let path = db.path.as_ref().ok_or_else(|| crate::Error::Config {
+            path: plan.path.clone(),
+            message: "[database] needs `path` (the restored SQLite file)".into(),
+        })?;
+        return read_sqlite(&plan.resolve(path), &mapping, plan);
+    }
+    let url = crate::load::database_url(plan, None)?;
+    let mut conn = crate::load::db::Conn::connect(&url, crate::load::db::Access::ReadOnly)?;
+    conn.batch(crate::load::read_only_begin(conn.dialect()))?;
+    let r = read_conn(&mut conn, &mapping, plan);
+    conn.batch("ROLLBACK")?;
+    Ok(r?.existing)
+}
 
 /// What the gap stage decided for one rebuilt booking.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -143,7 +143,7 @@ fn lookup_tenant(
     Ok(values)
 }
 
-fn tenant_value(c: &Cell) -> Option<SqlValue> {
+pub(super) fn tenant_value(c: &Cell) -> Option<SqlValue> {
     match c {
         Cell::Integer(i) => Some(SqlValue::Integer(*i)),
         Cell::Text(s) => Some(SqlValue::Text(s.clone())),
@@ -249,7 +249,7 @@ fn read_rows(
 /// Converts one row. A value that cannot be converted is left empty with a warning: the row is
 /// still kept, because whatever else it says (its reference, its customer) still marks a
 /// booking the database has.
-fn convert_row(
+pub(super) fn convert_row(
     mapping: &TargetMapping,
     slug: &str,
     cells: &[Cell],

@@ -5,6 +5,7 @@
 pub mod calendar;
 pub mod email;
 pub mod html;
+pub mod live;
 pub mod stripe_csv;
 pub mod stripe_json;
 

@@ -1,0 +1,46 @@
+//! gapfill load/undo/sql against the real PostgreSQL server (127.0.0.1:5432), each test in a
+//! fresh database. See tests/load_common/mod.rs.
+
+mod load_common;
+
+use load_common::Kind;
+
+#[test]
+fn dry_run_changes_nothing() {
+    load_common::dry_run_changes_nothing(Kind::Pg);
+}
+
+#[test]
+fn apply_inserts_the_gap_rerun_inserts_nothing_undo_restores() {
+    load_common::apply_rerun_undo(Kind::Pg);
+}
+
+#[test]
+fn killed_load_leaves_the_database_unchanged() {
+    load_common::killed_load_leaves_db_unchanged(Kind::Pg);
+}
+
+#[test]
+fn constraint_violation_aborts_the_batch_naming_the_booking() {
+    load_common::constraint_violation_aborts(Kind::Pg);
+}
+
+#[test]
+fn sql_file_round_trips_hostile_values() {
+    load_common::sql_file_round_trips(Kind::Pg);
+}
+
+#[test]
+fn gap_diff_reads_the_database() {
+    load_common::gap_diff_reads_the_database(Kind::Pg);
+}
+
+#[test]
+fn password_is_never_printed() {
+    load_common::password_is_never_printed(Kind::Pg);
+}
+
+#[test]
+fn another_unique_constraint_aborts_naming_the_booking() {
+    load_common::other_unique_constraint_aborts(Kind::Pg);
+}
