@@ -1,5 +1,5 @@
 //! Mails in languages and layouts the synthetic worlds never use (Italian plain text, Dutch
-//! HTML table, Portuguese quoted-printable latin-1): the general extractor and the shipped
+//! HTML table, Portuguese quoted-printable latin-1) and an Italian calendar: the general extractor and the shipped
 //! vocabulary alone must read every field, with no template mapping.
 
 use std::path::PathBuf;
@@ -22,6 +22,7 @@ name = "Roma Noleggi SRL"
 timezone = "Europe/Rome"
 currency = "EUR"
 email_senders = ["romanoleggi.example"]
+calendars = ["roma.ics"]
 [[tenants]]
 slug = "amsterdam"
 name = "Grachten Autoverhuur BV"
@@ -44,6 +45,8 @@ fn italian_dutch_and_portuguese_mails_are_read_without_a_mapping() {
     for f in ["it1.eml", "nl1.eml", "pt1.eml"] {
         std::fs::copy(repo().join("tests/fixtures/unseen").join(f), mail.join(f)).expect("copy");
     }
+    let ics = repo().join("tests/fixtures/unseen/roma.ics");
+    std::fs::copy(ics, dir.path().join("roma.ics")).expect("copy");
     let plan = format!(
         "mappings = {:?}\n{PLAN}",
         repo().join("mappings").to_string_lossy()
@@ -62,7 +65,7 @@ fn italian_dutch_and_portuguese_mails_are_read_without_a_mapping() {
     );
     let mut rdr = csv::Reader::from_path(dir.path().join("out/bookings.csv")).expect("csv");
     let headers = rdr.headers().expect("headers").clone();
-    let rows: Vec<csv::StringRecord> = rdr.records().map(|r| r.expect("row")).collect();
+    let mut rows: Vec<csv::StringRecord> = rdr.records().map(|r| r.expect("row")).collect();
     let get = |r: &csv::StringRecord, k: &str| {
         headers
             .iter()
@@ -71,7 +74,16 @@ fn italian_dutch_and_portuguese_mails_are_read_without_a_mapping() {
             .unwrap_or("")
             .to_string()
     };
-    assert_eq!(rows.len(), 3);
+    // the Italian calendar: one event joins the mail's booking, one is a booking of its own
+    // whose note is a line of clauses ("RN-48377 - tel. 339 555 0101 - riconsegna presso …")
+    assert_eq!(rows.len(), 4);
+    let cal = rows.remove(3);
+    assert_eq!(get(&cal, "booking_ref"), "RN-48377");
+    assert_eq!(get(&cal, "customer_phone"), "339 555 0101");
+    assert_eq!(get(&cal, "vehicle"), "Jeep Renegade");
+    assert_eq!(get(&cal, "pickup_location"), "Aeroporto di Ciampino");
+    assert_eq!(get(&cal, "return_location"), "Roma Termini");
+    assert_eq!(get(&cal, "pickup_at"), "2026-03-20T09:00:00+01:00");
     let want = [
         [
             "amsterdam",

@@ -490,11 +490,11 @@ pub fn extract_labels(text: &str, ctx: &TextCtx, out: &mut Fields) {
 
 /// Separators that cut a free-text line into clauses: staff-typed calendar notes and one-line
 /// summaries ("Réf. K3MM9M – Jérôme Moreau, 06 41 95 98 07 – retour à l'agence Nice").
-const CLAUSE_SEPARATORS: [&str; 6] = [" – ", " — ", " | ", " · ", "; ", " / "];
+const CLAUSE_SEPARATORS: [&str; 7] = [" – ", " — ", " | ", " · ", "; ", " / ", " - "];
 
 /// Reads the clauses of a line that has no label as a whole: a clause with a label of its
 /// own (`Tel: …`), one that starts with a label word (`retour à l'agence Nice`, `Réf. AB12`),
-/// or one that is nothing but a phone number or an e-mail address. All at sentence trust:
+/// or one that is nothing but a booking reference, a phone number or an e-mail address. All at sentence trust:
 /// below a real label, above the fallback.
 fn clauses(line: &str, ctx: &TextCtx, out: &mut Fields, p: &mut Pending) {
     let mut parts: Vec<&str> = vec![line];
@@ -518,6 +518,17 @@ fn clauses(line: &str, ctx: &TextCtx, out: &mut Fields, p: &mut Pending) {
             continue;
         }
         for piece in clause.split(", ").map(str::trim) {
+            let refs = ref_tokens(piece);
+            if refs.len() == 1 && refs[0].len() + 2 >= piece.len() {
+                put(
+                    &mut out.booking_ref,
+                    &mut out.conf,
+                    Field::BookingRef,
+                    refs[0].clone(),
+                    CONF_SENTENCE,
+                );
+                continue;
+            }
             if piece.chars().any(char::is_alphabetic) {
                 if let Some(e) = find_email(piece).filter(|e| e.len() + 2 >= piece.len()) {
                     put(
