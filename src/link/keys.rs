@@ -31,6 +31,8 @@ pub struct Keys {
     pub amounts: Vec<i64>,
     /// Local day the source first saw the booking.
     pub oday: Option<i32>,
+    /// When the source first saw the booking (epoch seconds).
+    pub seen: Option<i64>,
 }
 
 /// Normalized booking reference.
@@ -54,6 +56,8 @@ impl Keys {
         let name: Vec<String> = f
             .customer_name
             .as_deref()
+            // a name a legacy charset mangled ("Tomá? ?im?nek") says nothing either way
+            .filter(|n| !n.contains(['?', '\u{fffd}']))
             .map(|n| {
                 fold(n)
                     .split(' ')
@@ -108,6 +112,7 @@ impl Keys {
                 .filter(|v| !v.is_empty()),
             amounts,
             oday: e.first_seen.and_then(|t| local_day(t, tz)),
+            seen: e.first_seen,
         }
     }
 
@@ -153,7 +158,9 @@ impl Keys {
         }
         for a in &self.amounts {
             if let Some(d) = self.oday {
+                // and the next day: a charge at 00:01 belongs with the mail of 23:59
                 out.push((format!("a\u{1f}{t}\u{1f}{a}\u{1f}{d}"), false));
+                out.push((format!("a\u{1f}{t}\u{1f}{a}\u{1f}{}", d + 1), false));
             }
             if let Some(s) = self.surname() {
                 out.push((format!("m\u{1f}{t}\u{1f}{s}\u{1f}{a}"), false));

@@ -487,4 +487,50 @@ mod tests {
         ];
         assert_eq!(clusters_of(&items).len(), 1);
     }
+
+    #[test]
+    fn a_deposit_charged_the_minute_the_mail_went_out_links_despite_a_mangled_name() {
+        // 23:59 local mail, 00:01 charge: different days, same moment; the mail's charset lost
+        // the name's accents, so names say nothing
+        let p = T + 10 * 86_400;
+        let mut conf = f(Some("AA-7"), "Tomá? ?im?nek", None, p, Some("Opel Corsa"));
+        conf.total = Some(4_780);
+        conf.deposit = Some(900);
+        let charge = Fields {
+            customer_name: Some("Tomáš Šimůnek".into()),
+            amount_paid: Some(900),
+            stripe_ids: vec!["ch_1".into()],
+            ..Default::default()
+        };
+        let at = T - T % 86_400 + 86_400 - 60 - 7_200; // 23:59 in Berlin (CEST)
+        let items = vec![
+            ev("email:c", Source::Email, Kind::Confirmation, at, conf),
+            ev(
+                "stripe:ch_1",
+                Source::Stripe,
+                Kind::Payment,
+                at + 120,
+                charge.clone(),
+            ),
+        ];
+        assert_eq!(clusters_of(&items).len(), 1);
+        // the same charge an hour later is not the same moment: no link on amount alone
+        let items = vec![
+            ev(
+                "email:c",
+                Source::Email,
+                Kind::Confirmation,
+                at,
+                items[0].fields.clone(),
+            ),
+            ev(
+                "stripe:ch_1",
+                Source::Stripe,
+                Kind::Payment,
+                at + 3_600,
+                charge,
+            ),
+        ];
+        assert_eq!(clusters_of(&items).len(), 2);
+    }
 }

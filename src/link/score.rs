@@ -58,12 +58,18 @@ pub fn pair(a: &Keys, b: &Keys, vocab: &Vocab) -> f32 {
     if a.amounts.iter().any(|x| b.amounts.contains(x)) {
         s += 2.0;
     }
-    // booked the same day (deposit charge, confirmation mail, calendar entry created)
-    if a.oday.is_some() && a.oday == b.oday {
-        s += 1.0;
+    // booked at the same moment (the deposit charge and the confirmation mail minutes apart),
+    // or at least the same day
+    match (a.seen, b.seen) {
+        (Some(x), Some(y)) if (x - y).abs() <= SAME_MOMENT => s += 3.0,
+        _ if a.oday.is_some() && a.oday == b.oday => s += 1.0,
+        _ => {}
     }
     s
 }
+
+/// Seconds within which two first sightings are one act of booking.
+const SAME_MOMENT: i64 = 15 * 60;
 
 /// Pick-up/return agreement: same instant, same day, or far apart.
 fn when(
