@@ -128,6 +128,10 @@ pub struct Tenant {
     /// Live calendar feeds of this tenant (`https://…`, `webcal://…`), fetched into the cache.
     #[serde(default)]
     pub calendar_urls: Vec<String>,
+    /// Calling code of the business's country, for phone numbers written without one
+    /// (`49`); default: the country its `timezone` implies, when the zone names one.
+    #[serde(default)]
+    pub phone_country_code: Option<String>,
     #[serde(skip)]
     pub tz: Option<chrono_tz::Tz>,
 }
@@ -135,6 +139,14 @@ pub struct Tenant {
 impl Tenant {
     pub fn tz(&self) -> chrono_tz::Tz {
         self.tz.unwrap_or(chrono_tz::UTC)
+    }
+
+    /// The calling code national phone numbers of this business take.
+    pub fn calling_code(&self) -> Option<&str> {
+        self.phone_country_code
+            .as_deref()
+            .map(|c| c.trim_start_matches('+'))
+            .or_else(|| crate::rebuild::phone::calling_code_of_zone(&self.timezone))
     }
 }
 

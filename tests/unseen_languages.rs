@@ -79,7 +79,7 @@ fn italian_dutch_and_portuguese_mails_are_read_without_a_mapping() {
     assert_eq!(rows.len(), 4);
     let cal = rows.remove(3);
     assert_eq!(get(&cal, "booking_ref"), "RN-48377");
-    assert_eq!(get(&cal, "customer_phone"), "339 555 0101");
+    assert_eq!(get(&cal, "customer_phone"), "+39 339 555 0101");
     assert_eq!(get(&cal, "vehicle"), "Jeep Renegade");
     assert_eq!(get(&cal, "pickup_location"), "Aeroporto di Ciampino");
     assert_eq!(get(&cal, "return_location"), "Roma Termini");
@@ -139,5 +139,5 @@ fn italian_dutch_and_portuguese_mails_are_read_without_a_mapping() {
             assert_eq!(get(row, col), w, "{col} of {}", get(row, "booking_ref"));
         }
     }
-    assert_eq!(get(&rows[2], "customer_phone"), "347 123 4567");
+    assert_eq!(get(&rows[2], "customer_phone"), "+39 347 123 4567");
 }

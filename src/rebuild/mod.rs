@@ -1,5 +1,7 @@
 //! Rebuild: one booking per linked cluster of evidence.
 
+pub mod phone;
+
 use std::collections::BTreeMap;
 
 use serde::Serialize;
@@ -175,7 +177,14 @@ pub fn rebuild(
         Field::CustomerPhone,
         Rule::MostTrusted,
         prov
-    );
+    )
+    .map(|p| {
+        let cc = customer_email
+            .as_deref()
+            .and_then(phone::calling_code_of_email)
+            .or_else(|| tenant.calling_code());
+        phone::international(&p, cc)
+    });
     let vehicle = pick!(items, vehicle, Field::Vehicle, Rule::Newest, prov);
     let pickup_location = pick!(
         items,
