@@ -57,7 +57,7 @@ pub fn read_bookings(path: &Path, plan: &Plan) -> Result<Input> {
     let header = r.headers().map_err(|e| bad(1, e.to_string()))?.clone();
     let mut idx: BTreeMap<&str, usize> = BTreeMap::new();
     for name in REQUIRED {
-        match header.iter().position(|h| h.trim() == name) {
+        match header.iter().position(|h| column_name(h) == name) {
             Some(i) => {
                 idx.insert(name, i);
             }
@@ -69,7 +69,7 @@ pub fn read_bookings(path: &Path, plan: &Plan) -> Result<Input> {
             }
         }
     }
-    let optional = |name: &str| header.iter().position(|h| h.trim() == name);
+    let optional = |name: &str| header.iter().position(|h| column_name(h) == name);
     let (conf_i, src_i, prov_i, fconf_i) = (
         optional("confidence"),
         optional("sources"),
@@ -182,6 +182,52 @@ pub fn read_bookings(path: &Path, plan: &Plan) -> Result<Input> {
     })
 }
 
+/// A header cell without spaces or the byte-order mark a spreadsheet may add.
+fn column_name(h: &str) -> &str {
+    h.trim_start_matches('\u{feff}').trim()
+}
+
 pub fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_a_reviewed_file_and_rejects_bad_rows_with_their_line() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let plan = crate::gap::tests::plan_in(dir.path());
+        let header = REQUIRED.join(",");
+        let good = "r1,alpen-autos,AA-1,confirmed,\"O'Brien, \"\"Bob\"\"\",,,,\
+                    2026-07-01T10:00:00+02:00,2026-07-03T10:00:00+02:00,,,123.45,EUR,123.45,0.00,\
+                    2026-06-10T08:00:00Z";
+        let path = dir.path().join("bookings.csv");
+        std::fs::write(&path, format!("\u{feff}{header}\n{good}\n")).expect("write");
+        let input = read_bookings(&path, &plan).expect("reads");
+        assert_eq!(input.bookings.len(), 1);
+        let b = &input.bookings[0];
+        assert_eq!(b.customer_name.as_deref(), Some("O'Brien, \"Bob\""));
+        assert_eq!(b.total, Some(12_345));
+        assert_eq!(b.pickup_at, Some(1_782_892_800));
+        assert_eq!(input.sha256.len(), 64);
+
+        let bad = good.replace("123.45,EUR", "12.345,EUR");
+        std::fs::write(
+            &path,
+            format!("{header}\n{good}\n{}\n", bad.replace("r1", "r2")),
+        )
+        .expect("write");
+        let err = read_bookings(&path, &plan)
+            .expect_err("bad amount")
+            .to_string();
+        assert!(
+            err.contains("line 3") && err.contains("r2") && err.contains("total_amount"),
+            "{err}"
+        );
+        std::fs::write(&path, format!("{header}\n{good}\n{good}\n")).expect("write");
+        let err = read_bookings(&path, &plan).expect_err("twice").to_string();
+        assert!(err.contains("appears twice"), "{err}");
+    }
 }
