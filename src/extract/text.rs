@@ -184,10 +184,13 @@ pub fn clean_ref(v: &str) -> Option<String> {
         .map(|t| t.trim_matches(|c: char| c == '#' || c == ':' || c == '.' || c == '*'))
         .filter(|t| !t.is_empty())
         .collect();
+    // a code with a digit, or one in capitals ("R7KQXZ"); "Reference: Car hire" names none
     let t = tokens
         .iter()
         .find(|t| t.chars().any(|c| c.is_ascii_digit()))
-        .or(tokens.first())?;
+        .or(tokens
+            .first()
+            .filter(|t| t.len() >= 4 && !t.chars().any(char::is_lowercase)))?;
     if t.len() < 3 || t.len() > 40 || t.contains('@') {
         return None;
     }
@@ -952,6 +955,18 @@ mod tests {
             Some(("Total", "€ 300,00"))
         );
         assert_eq!(split_label("at 10:00 in Munich"), None);
+    }
+
+    #[test]
+    fn a_labelled_reference_is_a_code_not_a_word() {
+        assert_eq!(clean_ref("BK-48213").as_deref(), Some("BK-48213"));
+        assert_eq!(clean_ref("#R7KQXZ").as_deref(), Some("R7KQXZ"));
+        assert_eq!(
+            clean_ref("Car hire TM26-1234").as_deref(),
+            Some("TM26-1234")
+        );
+        assert_eq!(clean_ref("Car hire"), None);
+        assert_eq!(clean_ref("pending"), None);
     }
 
     #[test]

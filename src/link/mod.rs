@@ -13,7 +13,7 @@
 pub mod keys;
 pub mod score;
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 use polars::prelude::*;
 
@@ -23,9 +23,16 @@ use crate::extract::config::Vocab;
 use crate::plan::{Plan, Tenant};
 use keys::Keys;
 
-/// Blocks larger than this are not compared (a very common surname on a busy day): the other
-/// keys still find those pairs.
-pub const MAX_BLOCK: u32 = 32;
+/// Blocks larger than this (a very common surname on a busy day, a busy tenant's usual
+/// amount) are not compared all-pairs: their items are put in time order and cut into
+/// overlapping windows of [`WINDOW`] (sorted neighbourhood), so that the pairs stay linear in
+/// the evidence however big the world gets, and items of one booking, which are seen close
+/// together in time, still meet.
+pub const MAX_BLOCK: u32 = 12;
+/// An exact key (booking ref, Stripe id) on more items than this is not one booking's.
+pub const MAX_EXACT_BLOCK: usize = 64;
+/// Window of the sorted neighbourhood in an oversized block; windows overlap by half.
+pub const WINDOW: usize = 8;
 /// A pair must score at least this (log-odds-like points) to link.
 pub const THRESHOLD: f32 = 5.0;
 /// An item whose two best bookings score within this margin is ambiguous.
@@ -49,12 +56,51 @@ pub fn candidate_pairs(keys: &[Keys]) -> Result<Vec<(u32, u32, bool)>> {
     let mut key: Vec<String> = Vec::new();
     let mut exact: Vec<bool> = Vec::new();
     let mut has_ref: Vec<bool> = Vec::new();
+    let mut fuzzy: HashMap<String, Vec<u32>> = HashMap::new();
+    let mut exact_blocks: HashMap<String, Vec<u32>> = HashMap::new();
     for (i, k) in keys.iter().enumerate() {
         for (s, e) in k.block_keys() {
-            idx.push(i as u32);
-            key.push(s);
-            exact.push(e);
-            has_ref.push(k.booking_ref.is_some());
+            let blocks = if e { &mut exact_blocks } else { &mut fuzzy };
+            blocks.entry(s).or_default().push(i as u32);
+        }
+    }
+    for (s, members) in exact_blocks {
+        // a "reference" or id shared by this many items is a template word or a code of the
+        // whole business, not one booking's: it only counts as a fuzzy key
+        if members.len() > MAX_EXACT_BLOCK {
+            fuzzy.entry(s).or_default().extend(members);
+            continue;
+        }
+        for i in members {
+            idx.push(i);
+            key.push(s.clone());
+            exact.push(true);
+            has_ref.push(keys[i as usize].booking_ref.is_some());
+        }
+    }
+    // the map is only grouped here, never iterated into the output order: the plan below
+    // sorts the pairs
+    for (s, mut members) in fuzzy {
+        if members.len() <= MAX_BLOCK as usize {
+            for i in members {
+                idx.push(i);
+                key.push(s.clone());
+                exact.push(false);
+                has_ref.push(keys[i as usize].booking_ref.is_some());
+            }
+            continue;
+        }
+        members.sort_by_key(|&i| {
+            let k = &keys[i as usize];
+            (k.seen.or(k.pickup), i)
+        });
+        for (pos, i) in members.into_iter().enumerate() {
+            for (tag, start) in [('w', pos / WINDOW), ('v', (pos + WINDOW / 2) / WINDOW)] {
+                idx.push(i);
+                key.push(format!("{s}\u{1f}{tag}{start}"));
+                exact.push(false);
+                has_ref.push(keys[i as usize].booking_ref.is_some());
+            }
         }
     }
     let long = df!("idx" => idx, "k" => key, "exact" => exact, "has_ref" => has_ref)?.lazy();
@@ -486,6 +532,39 @@ mod tests {
             ev("stripe:ch_1", Source::Stripe, Kind::Payment, T + 30, charge),
         ];
         assert_eq!(clusters_of(&items).len(), 1);
+    }
+
+    #[test]
+    fn oversized_blocks_compare_time_neighbours_only() {
+        // 200 items with one full name on one day: not 19,900 pairs, but each meets the
+        // items seen just before and after it
+        let p = T + 10 * 86_400;
+        let items: Vec<Evidence> = (0..200)
+            .map(|i| {
+                let fields = f(None, "Anna Schmidt", None, p, None);
+                ev(
+                    &format!("email:{i:03}"),
+                    Source::Email,
+                    Kind::Confirmation,
+                    T + i * 60,
+                    fields,
+                )
+            })
+            .collect();
+        let (_d, plan) = plan();
+        let keys: Vec<Keys> = items
+            .iter()
+            .map(|e| Keys::of(e, &vocab(), plan.tenants[0].tz()))
+            .collect();
+        let pairs = candidate_pairs(&keys).expect("pairs");
+        assert!(pairs.len() <= 200 * WINDOW * 2, "{} pairs", pairs.len());
+        for i in 0..199u32 {
+            assert!(
+                pairs.iter().any(|&(a, b, _)| (a, b) == (i, i + 1)),
+                "{i} meets {}",
+                i + 1
+            );
+        }
     }
 
     #[test]
