@@ -1,9 +1,10 @@
 //! Link: which pieces of evidence are the same booking.
 //!
 //! 1. Blocking keys per item (ref, Stripe ids, e-mail, phone, surname + pick-up day,
-//!    amount + day, vehicle + pick-up day, surname + amount) go into one long polars frame;
-//!    ONE lazy plan self-joins it on the key, drops oversized blocks and returns the candidate
-//!    pairs. Nothing is compared all-pairs.
+//!    amount + day, vehicle + pick-up day, surname + amount); oversized blocks are cut into
+//!    time-ordered windows; the keys (hashed) go into one long polars frame and ONE lazy plan
+//!    self-joins it on the key and returns the unique candidate pairs. Nothing is compared
+//!    all-pairs.
 //! 2. Exact pairs (same booking ref, Stripe objects that point at each other) are unioned,
 //!    unless that would put two different refs in one booking.
 //! 3. The other pairs are scored ([`score`]) and merged best-first, with guards: different refs
@@ -21,6 +22,7 @@ use crate::error::Result;
 use crate::evidence::{Evidence, Source};
 use crate::extract::config::Vocab;
 use crate::plan::{Plan, Tenant};
+use crate::rebuild::fnv;
 use keys::Keys;
 
 /// Blocks larger than this (a very common surname on a busy day, a busy tenant's usual
@@ -53,38 +55,39 @@ pub struct Linked {
 /// Candidate pairs from the blocking plan: (left, right, exact).
 pub fn candidate_pairs(keys: &[Keys]) -> Result<Vec<(u32, u32, bool)>> {
     let mut idx: Vec<u32> = Vec::new();
-    let mut key: Vec<String> = Vec::new();
+    let mut key: Vec<u64> = Vec::new();
     let mut exact: Vec<bool> = Vec::new();
     let mut has_ref: Vec<bool> = Vec::new();
-    let mut fuzzy: HashMap<String, Vec<u32>> = HashMap::new();
-    let mut exact_blocks: HashMap<String, Vec<u32>> = HashMap::new();
+    // keys as 64-bit hashes: grouping and the join compare integers, not strings (a collision
+    // only adds a candidate pair, which scoring and the ref/Stripe-id checks then judge on the
+    // real values). The maps only group; the plan below sorts the pairs.
+    let mut fuzzy: HashMap<u64, Vec<u32>> = HashMap::new();
+    let mut exact_blocks: HashMap<u64, Vec<u32>> = HashMap::new();
     for (i, k) in keys.iter().enumerate() {
         for (s, e) in k.block_keys() {
             let blocks = if e { &mut exact_blocks } else { &mut fuzzy };
-            blocks.entry(s).or_default().push(i as u32);
+            blocks.entry(fnv(&s)).or_default().push(i as u32);
         }
     }
-    for (s, members) in exact_blocks {
+    for (h, members) in exact_blocks {
         // a "reference" or id shared by this many items is a template word or a code of the
         // whole business, not one booking's: it only counts as a fuzzy key
         if members.len() > MAX_EXACT_BLOCK {
-            fuzzy.entry(s).or_default().extend(members);
+            fuzzy.entry(h).or_default().extend(members);
             continue;
         }
         for i in members {
             idx.push(i);
-            key.push(s.clone());
+            key.push(h);
             exact.push(true);
             has_ref.push(keys[i as usize].booking_ref.is_some());
         }
     }
-    // the map is only grouped here, never iterated into the output order: the plan below
-    // sorts the pairs
-    for (s, mut members) in fuzzy {
+    for (h, mut members) in fuzzy {
         if members.len() <= MAX_BLOCK as usize {
             for i in members {
                 idx.push(i);
-                key.push(s.clone());
+                key.push(h);
                 exact.push(false);
                 has_ref.push(keys[i as usize].booking_ref.is_some());
             }
@@ -95,25 +98,16 @@ pub fn candidate_pairs(keys: &[Keys]) -> Result<Vec<(u32, u32, bool)>> {
             (k.seen.or(k.pickup), i)
         });
         for (pos, i) in members.into_iter().enumerate() {
-            for (tag, start) in [('w', pos / WINDOW), ('v', (pos + WINDOW / 2) / WINDOW)] {
+            for (tag, start) in [(1u64, pos / WINDOW), (2, (pos + WINDOW / 2) / WINDOW)] {
                 idx.push(i);
-                key.push(format!("{s}\u{1f}{tag}{start}"));
+                key.push(window_key(h, tag, start as u64));
                 exact.push(false);
                 has_ref.push(keys[i as usize].booking_ref.is_some());
             }
         }
     }
-    let long = df!("idx" => idx, "k" => key, "exact" => exact, "has_ref" => has_ref)?.lazy();
-    let sizes = long.clone().group_by([col("k")]).agg([len().alias("n")]);
-    let blocked = long
-        .join(
-            sizes,
-            [col("k")],
-            [col("k")],
-            JoinArgs::new(JoinType::Inner),
-        )
-        .filter(col("exact").or(col("n").lt_eq(lit(MAX_BLOCK))))
-        .select([col("idx"), col("k"), col("exact"), col("has_ref")]);
+    // every block is bounded by now (exact ≤ MAX_EXACT_BLOCK, the rest ≤ MAX_BLOCK or windowed)
+    let blocked = df!("idx" => idx, "k" => key, "exact" => exact, "has_ref" => has_ref)?.lazy();
     let right = blocked.clone().select([
         col("idx").alias("r"),
         col("k"),
@@ -148,6 +142,14 @@ pub fn candidate_pairs(keys: &[Keys]) -> Result<Vec<(u32, u32, bool)>> {
         }
     }
     Ok(out)
+}
+
+/// The key of window `start` (of kind `tag`) of the oversized block `h` (splitmix64 mix).
+fn window_key(h: u64, tag: u64, start: u64) -> u64 {
+    let mut z = h ^ (start.wrapping_mul(4) | tag).wrapping_mul(0x9e37_79b9_7f4a_7c15);
+    z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+    z ^ (z >> 31)
 }
 
 /// What a cluster is known to hold, kept up to date as clusters merge (for the guards).
