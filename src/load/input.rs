@@ -21,25 +21,9 @@ pub struct Input {
     pub bookings: Vec<Booking>,
 }
 
-const REQUIRED: [&str; 17] = [
-    "recovered_id",
-    "tenant",
-    "booking_ref",
-    "status",
-    "customer_name",
-    "customer_email",
-    "customer_phone",
-    "vehicle",
-    "pickup_at",
-    "return_at",
-    "pickup_location",
-    "return_location",
-    "total_amount",
-    "currency",
-    "amount_paid",
-    "amount_refunded",
-    "booked_at",
-];
+/// The columns a load needs: the first 17 of `bookings.csv` (the booking itself; the
+/// confidence and provenance columns after them are for the reviewer).
+const REQUIRED: &[&str] = crate::export::BOOKING_COLUMNS.split_at(17).0;
 
 /// Reads a `bookings.csv` written by `gapfill recover` (and perhaps edited by a reviewer: rows
 /// removed, values corrected). Any row that cannot be read stops the load with its line: a
@@ -56,7 +40,7 @@ pub fn read_bookings(path: &Path, plan: &Plan) -> Result<Input> {
         .from_reader(bytes.as_slice());
     let header = r.headers().map_err(|e| bad(1, e.to_string()))?.clone();
     let mut idx: BTreeMap<&str, usize> = BTreeMap::new();
-    for name in REQUIRED {
+    for &name in REQUIRED {
         match header.iter().position(|h| column_name(h) == name) {
             Some(i) => {
                 idx.insert(name, i);
