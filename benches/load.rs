@@ -199,25 +199,8 @@ fn run() -> anyhow::Result<()> {
 fn write_inputs(n: usize, bookings: &Path, rows: &Path) -> anyhow::Result<()> {
     let mut b = csv::Writer::from_path(bookings)?;
     let mut r = csv::Writer::from_path(rows)?;
-    b.write_record([
-        "recovered_id",
-        "tenant",
-        "booking_ref",
-        "status",
-        "customer_name",
-        "customer_email",
-        "customer_phone",
-        "vehicle",
-        "pickup_at",
-        "return_at",
-        "pickup_location",
-        "return_location",
-        "total_amount",
-        "currency",
-        "amount_paid",
-        "amount_refunded",
-        "booked_at",
-    ])?;
+    // the booking columns of bookings.csv, without the reviewer's ones after them
+    b.write_record(&gapfill::export::BOOKING_COLUMNS[..17])?;
     r.write_record(["h"; 16])?;
     let names = [
         "Jürgen Müller",

@@ -417,27 +417,9 @@ pub struct Rec {
 
 pub fn write_bookings(path: &Path, recs: &[Rec]) {
     let mut w = csv::Writer::from_path(path).expect("csv");
-    w.write_record([
-        "recovered_id",
-        "tenant",
-        "booking_ref",
-        "status",
-        "customer_name",
-        "customer_email",
-        "customer_phone",
-        "vehicle",
-        "pickup_at",
-        "return_at",
-        "pickup_location",
-        "return_location",
-        "total_amount",
-        "currency",
-        "amount_paid",
-        "amount_refunded",
-        "booked_at",
-        "confidence",
-    ])
-    .expect("header");
+    // bookings.csv up to `confidence`: what a reviewer hands back
+    w.write_record(&gapfill::export::BOOKING_COLUMNS[..18])
+        .expect("header");
     for r in recs {
         w.write_record([
             r.id,
