@@ -8,11 +8,15 @@
 //! Dovecot comes from Debian's `dovecot-imapd` (`.ci/run` installs it). Without it the test prints
 //! `SKIPPED: …`, except in CI (`CI` set), where it fails.
 
+mod live_support;
+
 use std::collections::BTreeMap;
 use std::net::{TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output};
 use std::time::{Duration, Instant, SystemTime};
+
+use live_support::{ok, recover};
 
 const PASSWORD_ENV: &str = "GAPFILL_TEST_IMAP_PASSWORD";
 const PASSWORD: &str = "dovecot-test-secret";
@@ -229,27 +233,10 @@ fn flags(root: &Path) -> BTreeMap<String, String> {
 }
 
 fn run(plan: &Path, out: &Path, extra: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_gapfill"))
-        .arg("recover")
-        .arg(plan)
-        .arg("--out")
-        .arg(out)
-        .args(extra)
+    recover(plan, out, extra)
         .env(PASSWORD_ENV, PASSWORD)
-        .env_remove("HTTP_PROXY")
-        .env_remove("http_proxy")
-        .env_remove("HTTPS_PROXY")
-        .env_remove("https_proxy")
-        .env_remove("ALL_PROXY")
-        .env_remove("all_proxy")
         .output()
         .expect("binary runs")
-}
-
-fn ok(o: &Output) -> String {
-    let err = String::from_utf8_lossy(&o.stderr).to_string();
-    assert!(o.status.success(), "gapfill failed:\n{err}");
-    err
 }
 
 /// A running Dovecot with its own certificates on 127.0.0.1, serving the Maildir that `fill`

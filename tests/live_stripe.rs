@@ -15,7 +15,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-use live_support::{fake_stripe, gzip, objects_of_file, static_server, Faults, Store};
+use live_support::{fake_stripe, gzip, objects_of_file, ok, recover, static_server, Faults, Store};
 use serde_json::Value;
 
 const KEY: &str = "rk_test_51LiveTestKeyThatMustNeverBeWritten";
@@ -25,28 +25,11 @@ fn repo() -> PathBuf {
 }
 
 fn run(plan: &Path, out: &Path, extra: &[&str], key: &str) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_gapfill"))
-        .arg("recover")
-        .arg(plan)
-        .arg("--out")
-        .arg(out)
-        .args(extra)
+    recover(plan, out, extra)
         .env("STRIPE_API_KEY", key)
         .env_remove("STRIPE_API_BASE")
-        .env_remove("HTTP_PROXY")
-        .env_remove("http_proxy")
-        .env_remove("HTTPS_PROXY")
-        .env_remove("https_proxy")
-        .env_remove("ALL_PROXY")
-        .env_remove("all_proxy")
         .output()
         .expect("binary runs")
-}
-
-fn ok(o: &Output) -> String {
-    let err = String::from_utf8_lossy(&o.stderr).to_string();
-    assert!(o.status.success(), "gapfill failed:\n{err}");
-    err
 }
 
 fn read(p: &Path) -> Vec<u8> {

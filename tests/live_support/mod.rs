@@ -449,3 +449,28 @@ pub fn gzip(bytes: &[u8]) -> Vec<u8> {
     let _ = e.write_all(bytes);
     e.finish().unwrap_or_default()
 }
+
+/// `gapfill recover PLAN --out OUT EXTRA…`, with no proxy variables (every request of the
+/// live tests goes to 127.0.0.1 and must not be sent through a proxy of the machine).
+pub fn recover(plan: &Path, out: &Path, extra: &[&str]) -> std::process::Command {
+    let mut c = std::process::Command::new(env!("CARGO_BIN_EXE_gapfill"));
+    c.arg("recover").arg(plan).arg("--out").arg(out).args(extra);
+    for v in [
+        "HTTP_PROXY",
+        "http_proxy",
+        "HTTPS_PROXY",
+        "https_proxy",
+        "ALL_PROXY",
+        "all_proxy",
+    ] {
+        c.env_remove(v);
+    }
+    c
+}
+
+/// The run's stderr, after asserting that it succeeded.
+pub fn ok(o: &std::process::Output) -> String {
+    let err = String::from_utf8_lossy(&o.stderr).to_string();
+    assert!(o.status.success(), "gapfill failed:\n{err}");
+    err
+}
