@@ -158,24 +158,118 @@ fn account_of(plan: &Plan, tenant: &Option<String>) -> Option<String> {
         .and_then(|t| t.stripe_account.clone())
 }
 
-/// Mails are parsed in batches of this many (bounded memory for large mboxes).
-const MAIL_BATCH: usize = 4096;
+/// Mails travel from the reader thread to the parsers in batches of this many: big enough
+/// that the channel costs nothing, small enough that both cores always have work.
+const MAIL_BATCH: usize = 256;
+/// Batches read ahead of the parsers; bounds the memory a large mbox can take.
+const MAIL_BATCHES_AHEAD: usize = 8;
+
+/// One unit of parallel work: a whole Stripe/calendar file, or a batch of raw mails.
+enum Work<'a> {
+    File(&'a Input),
+    Mails(Vec<import::email::MailBlob>, Option<&'a str>),
+}
 
 /// Reads every input and turns each record into evidence, in parallel; order is restored by
 /// sorting on the evidence id afterwards.
+///
+/// Splitting mboxes is sequential by nature, so one thread does only that and streams the
+/// messages in batches; every other file and every batch of mails is a work item that rayon
+/// spreads over the cores, so parsing never waits for reading and large files never wait
+/// for each other.
 fn import_and_extract(
     inputs: &[Input],
     ctx: &Ctx,
     progress: &Progress,
 ) -> Result<(Vec<Evidence>, Vec<Rejected>, f64)> {
     let step = progress.step("import", Some(inputs.len() as u64));
-    let plan = ctx.plan;
     let (files, mails): (Vec<&Input>, Vec<&Input>) =
         inputs.iter().partition(|i| !matches!(i, Input::Email(..)));
-    let per_file: Vec<(Vec<Evidence>, Vec<Rejected>)> = files
-        .par_iter()
-        .map(|input| {
-            let out = match input {
+    let (tx, rx) = std::sync::mpsc::sync_channel::<Work>(MAIL_BATCHES_AHEAD);
+    let (read_rejected, per_work) = std::thread::scope(|scope| {
+        let step = &step;
+        let reader = scope.spawn(move || -> Result<Vec<Rejected>> {
+            let mut rejected = Vec::new();
+            for input in mails {
+                let Input::Email(path, tenant) = input else {
+                    continue;
+                };
+                let tenant = tenant.as_deref();
+                let mut batch = Vec::with_capacity(MAIL_BATCH);
+                import::email::read_path(path, &mut |item| match item {
+                    Ok(blob) => {
+                        batch.push(blob);
+                        if batch.len() >= MAIL_BATCH {
+                            let full = std::mem::replace(&mut batch, Vec::with_capacity(MAIL_BATCH));
+                            // the receiver only goes away when the run failed
+                            let _ = tx.send(Work::Mails(full, tenant));
+                        }
+                    }
+                    Err(r) => rejected.push(r),
+                })?;
+                if !batch.is_empty() {
+                    let _ = tx.send(Work::Mails(batch, tenant));
+                }
+                step.inc(1);
+            }
+            Ok(rejected)
+        });
+        // each finished work item is appended at once: the evidence is never held twice
+        let sink = std::sync::Mutex::new((Vec::<Evidence>::new(), Vec::<Rejected>::new()));
+        files
+            .into_iter()
+            .map(Work::File)
+            .chain(rx)
+            .par_bridge()
+            .for_each(|work| {
+                let is_file = matches!(work, Work::File(_));
+                let (mut e, mut r) = run_work(work, ctx);
+                if is_file {
+                    step.inc(1);
+                }
+                let mut sink = sink.lock().unwrap_or_else(|p| p.into_inner());
+                sink.0.append(&mut e);
+                sink.1.append(&mut r);
+            });
+        let read = reader
+            .join()
+            .unwrap_or_else(|_| Err(crate::Error::Pipeline("the mail reader stopped".into())));
+        (read, sink.into_inner().unwrap_or_else(|p| p.into_inner()))
+    });
+    let (evidence, mut rejected) = per_work;
+    rejected.extend(read_rejected?);
+    let n = evidence.len();
+    let secs = step.finish(&format!(
+        "{n} evidence items, {} rejected records from {} inputs",
+        rejected.len(),
+        inputs.len()
+    ));
+    Ok((evidence, rejected, secs))
+}
+
+/// Imports and extracts one work item.
+fn run_work(work: Work, ctx: &Ctx) -> (Vec<Evidence>, Vec<Rejected>) {
+    let plan = ctx.plan;
+    match work {
+        Work::Mails(blobs, tenant) => {
+            let mut evidence = Vec::with_capacity(blobs.len());
+            let mut rejected = Vec::new();
+            for b in &blobs {
+                match import::email::parse(b) {
+                    Ok(m) => {
+                        let mut ev = extract::email::extract(&m, ctx);
+                        if let Some(t) = tenant {
+                            ev.tenant = Some(t.to_string());
+                        }
+                        evidence.push(ev);
+                    }
+                    Err(r) => rejected.push(r),
+                }
+            }
+            (evidence, rejected)
+        }
+        Work::File(input) => {
+            let (ev, rej) = match input {
                 Input::StripeJson(p, t) => {
                     let (recs, rej) = import::stripe_json::read_file(
                         p,
@@ -213,63 +307,9 @@ fn import_and_extract(
                 }
                 Input::Email(..) => (Vec::new(), Vec::new()),
             };
-            step.inc(1);
-            out
-        })
-        .collect();
-    let mut evidence = Vec::new();
-    let mut rejected = Vec::new();
-    for (e, r) in per_file {
-        evidence.extend(e);
-        rejected.extend(r);
+            (ev, rej)
+        }
     }
-    for input in mails {
-        let Input::Email(path, tenant) = input else {
-            continue;
-        };
-        let mut batch: Vec<import::email::MailBlob> = Vec::with_capacity(MAIL_BATCH);
-        let flush = |batch: &mut Vec<import::email::MailBlob>,
-                     evidence: &mut Vec<Evidence>,
-                     rejected: &mut Vec<Rejected>| {
-            let done: Vec<std::result::Result<Evidence, Rejected>> = batch
-                .par_iter()
-                .map(|b| {
-                    import::email::parse(b).map(|m| {
-                        let mut ev = extract::email::extract(&m, ctx);
-                        if let Some(t) = tenant {
-                            ev.tenant = Some(t.clone());
-                        }
-                        ev
-                    })
-                })
-                .collect();
-            for d in done {
-                match d {
-                    Ok(e) => evidence.push(e),
-                    Err(r) => rejected.push(r),
-                }
-            }
-            batch.clear();
-        };
-        import::email::read_path(path, &mut |item| match item {
-            Ok(blob) => {
-                batch.push(blob);
-                if batch.len() >= MAIL_BATCH {
-                    flush(&mut batch, &mut evidence, &mut rejected);
-                }
-            }
-            Err(r) => rejected.push(r),
-        })?;
-        flush(&mut batch, &mut evidence, &mut rejected);
-        step.inc(1);
-    }
-    let n = evidence.len();
-    let secs = step.finish(&format!(
-        "{n} evidence items, {} rejected records from {} inputs",
-        rejected.len(),
-        inputs.len()
-    ));
-    Ok((evidence, rejected, secs))
 }
 
 /// Keeps one item per evidence id (the same mail twice, the same charge in JSON and CSV);
@@ -281,25 +321,19 @@ fn dedup(mut ev: Vec<Evidence>) -> (Vec<Evidence>, Vec<usize>) {
             .filter(|f| e.fields.has(**f))
             .count()
     };
-    ev.sort_by(|a, b| {
+    // ids are almost always unique: richness is only counted for the rare equal ids. Items
+    // equal in all four keys are the same record, so an unstable sort is deterministic.
+    ev.par_sort_unstable_by(|a, b| {
         a.id.cmp(&b.id)
-            .then(richness(b).cmp(&richness(a)))
-            .then(a.file.cmp(&b.file))
-            .then(a.position.cmp(&b.position))
+            .then_with(|| richness(b).cmp(&richness(a)))
+            .then_with(|| a.file.cmp(&b.file))
+            .then_with(|| a.position.cmp(&b.position))
     });
-    let mut out: Vec<Evidence> = Vec::with_capacity(ev.len());
-    let mut copies: Vec<usize> = Vec::with_capacity(ev.len());
-    for e in ev {
-        if out.last().is_some_and(|l| l.id == e.id) {
-            if let Some(c) = copies.last_mut() {
-                *c += 1;
-            }
-            continue;
-        }
-        out.push(e);
-        copies.push(1);
-    }
-    (out, copies)
+    // copies per kept item, counted before the (in-place) dedup: the items are never moved
+    // into a second vector
+    let copies: Vec<usize> = ev.chunk_by(|a, b| a.id == b.id).map(<[_]>::len).collect();
+    ev.dedup_by(|later, kept| later.id == kept.id);
+    (ev, copies)
 }
 
 /// Everything after import: link, rebuild, gap, export, report.

@@ -23,12 +23,20 @@ pub const CONF_FALLBACK: f32 = 0.45;
 /// Lower case, accents folded to ASCII, punctuation to single spaces: `Pick-up Date:` →
 /// `pick up date`. Labels, keywords and keys are compared in this form.
 pub fn fold(s: &str) -> String {
-    let lower = deunicode::deunicode(&s.to_lowercase());
-    let mut out = String::with_capacity(lower.len());
+    if s.is_ascii() {
+        // the common case, in one pass and one allocation
+        return fold_ascii(s);
+    }
+    fold_ascii(&deunicode::deunicode(&s.to_lowercase()))
+}
+
+/// [`fold`] of ASCII text.
+fn fold_ascii(ascii: &str) -> String {
+    let mut out = String::with_capacity(ascii.len());
     let mut space = true;
-    for c in lower.chars() {
+    for c in ascii.chars() {
         if c.is_ascii_alphanumeric() || c == '#' {
-            out.push(c);
+            out.push(c.to_ascii_lowercase());
             space = false;
         } else if !space {
             out.push(' ');
@@ -427,14 +435,18 @@ fn lookup_label(vocab: &Vocab, folded: &str) -> Option<LabelKind> {
     if let Some(k) = vocab.labels.get(folded) {
         return Some(*k);
     }
-    let words: Vec<&str> = folded.split(' ').collect();
+    // `folded` has single spaces between words: the first or last n words are slices of it
+    let spaces: Vec<usize> = folded.match_indices(' ').map(|(i, _)| i).collect();
+    let words = spaces.len() + 1;
     let mut best: Option<(usize, LabelKind)> = None;
-    for n in (1..words.len()).rev() {
-        for cand in [words[..n].join(" "), words[words.len() - n..].join(" ")] {
+    for n in (1..words).rev() {
+        let head = &folded[..spaces[n - 1]];
+        let tail = &folded[spaces[words - n - 1] + 1..];
+        for cand in [head, tail] {
             if cand.len() < 5 {
                 continue;
             }
-            if let Some(k) = vocab.labels.get(&cand) {
+            if let Some(k) = vocab.labels.get(cand) {
                 if best.is_none_or(|(l, _)| cand.len() > l) {
                     best = Some((cand.len(), *k));
                 }

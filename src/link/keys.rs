@@ -7,8 +7,8 @@ use crate::extract::config::Vocab;
 use crate::extract::text::{fold, phone_digits};
 
 #[derive(Debug, Clone)]
-pub struct Keys {
-    pub tenant: String,
+pub struct Keys<'a> {
+    pub tenant: &'a str,
     pub source: Source,
     /// Upper case, letters and digits only.
     pub booking_ref: Option<String>,
@@ -50,8 +50,8 @@ fn local_day(ts: i64, tz: chrono_tz::Tz) -> Option<i32> {
         .map(|d| d.date_naive().num_days_from_ce())
 }
 
-impl Keys {
-    pub fn of(e: &Evidence, vocab: &Vocab, tz: chrono_tz::Tz) -> Keys {
+impl<'a> Keys<'a> {
+    pub fn of(e: &'a Evidence, vocab: &Vocab, tz: chrono_tz::Tz) -> Keys<'a> {
         let f = &e.fields;
         let name: Vec<String> = f
             .customer_name
@@ -79,7 +79,7 @@ impl Keys {
         amounts.sort_unstable();
         amounts.dedup();
         Keys {
-            tenant: e.tenant.clone().unwrap_or_default(),
+            tenant: e.tenant.as_deref().unwrap_or_default(),
             source: e.source,
             booking_ref: f
                 .booking_ref
@@ -124,48 +124,81 @@ impl Keys {
         self.stripe_ids.iter().any(|s| o.stripe_ids.contains(s))
     }
 
-    /// Blocking keys: (key, exact). Every key carries the tenant: bookings never cross
-    /// tenants.
-    pub fn block_keys(&self) -> Vec<(String, bool)> {
-        let t = &self.tenant;
-        let mut out = Vec::new();
+    /// Blocking keys as 64-bit hashes: (key, exact). Every key carries the tenant: bookings
+    /// never cross tenants. Hashing the parts directly (no key strings) keeps this
+    /// allocation-free apart from the result; a collision only adds a candidate pair, which
+    /// scoring and the ref/Stripe-id checks then judge on the real values.
+    pub fn block_keys(&self) -> Vec<(u64, bool)> {
+        let t = self.tenant.as_bytes();
+        let key = |tag: u8| KeyHash::new(tag).part(t);
+        let mut out = Vec::with_capacity(8 + 3 * self.amounts.len());
         if let Some(r) = &self.booking_ref {
-            out.push((format!("r\u{1f}{t}\u{1f}{r}"), true));
+            out.push((key(b'r').part(r.as_bytes()).0, true));
         }
         for s in &self.stripe_ids {
-            out.push((format!("s\u{1f}{t}\u{1f}{s}"), true));
+            out.push((key(b's').part(s.as_bytes()).0, true));
         }
         if let Some(e) = &self.email {
-            out.push((format!("e\u{1f}{t}\u{1f}{e}"), false));
+            out.push((key(b'e').part(e.as_bytes()).0, false));
         }
         if let Some(p) = &self.phone {
-            out.push((format!("p\u{1f}{t}\u{1f}{p}"), false));
+            out.push((key(b'p').part(p.as_bytes()).0, false));
         }
-        if let (Some(s), Some(d)) = (self.surname(), self.pday) {
-            out.push((format!("n\u{1f}{t}\u{1f}{s}\u{1f}{d}"), false));
+        let surname = self.surname().map(str::as_bytes);
+        if let (Some(s), Some(d)) = (surname, self.pday) {
+            out.push((key(b'n').part(s).num(d.into()).0, false));
         }
         if self.name.len() >= 2 {
-            let mut full = self.name.clone();
-            full.sort();
-            out.push((format!("f\u{1f}{t}\u{1f}{}", full.join(" ")), false));
+            let mut full: Vec<&str> = self.name.iter().map(String::as_str).collect();
+            full.sort_unstable();
+            let h = full.iter().fold(key(b'f'), |h, w| h.part(w.as_bytes()));
+            out.push((h.0, false));
         }
-        if let (Some(s), Some(d)) = (self.surname(), self.oday) {
-            out.push((format!("o\u{1f}{t}\u{1f}{s}\u{1f}{d}"), false));
+        if let (Some(s), Some(d)) = (surname, self.oday) {
+            out.push((key(b'o').part(s).num(d.into()).0, false));
         }
         if let (Some(v), Some(d)) = (&self.vehicle, self.pday) {
-            let vk: String = v.split(' ').take(2).collect::<Vec<_>>().join(" ");
-            out.push((format!("v\u{1f}{t}\u{1f}{vk}\u{1f}{d}"), false));
+            let h = v.split(' ').take(2).fold(key(b'v'), |h, w| h.part(w.as_bytes()));
+            out.push((h.num(d.into()).0, false));
         }
-        for a in &self.amounts {
+        for &a in &self.amounts {
             if let Some(d) = self.oday {
                 // and the next day: a charge at 00:01 belongs with the mail of 23:59
-                out.push((format!("a\u{1f}{t}\u{1f}{a}\u{1f}{d}"), false));
-                out.push((format!("a\u{1f}{t}\u{1f}{a}\u{1f}{}", d + 1), false));
+                let h = key(b'a').num(a);
+                out.push((h.num(d.into()).0, false));
+                out.push((h.num(i64::from(d) + 1).0, false));
             }
-            if let Some(s) = self.surname() {
-                out.push((format!("m\u{1f}{t}\u{1f}{s}\u{1f}{a}"), false));
+            if let Some(s) = surname {
+                out.push((key(b'm').part(s).num(a).0, false));
             }
         }
         out
+    }
+}
+
+/// FNV-1a over the parts of a blocking key, each part preceded by a separator byte, so that
+/// ("ab", "c") and ("a", "bc") differ.
+#[derive(Clone, Copy)]
+struct KeyHash(u64);
+
+impl KeyHash {
+    fn new(tag: u8) -> KeyHash {
+        KeyHash(0xcbf2_9ce4_8422_2325).bytes(&[tag])
+    }
+
+    fn bytes(mut self, b: &[u8]) -> KeyHash {
+        for &x in b {
+            self.0 ^= u64::from(x);
+            self.0 = self.0.wrapping_mul(0x0100_0000_01b3);
+        }
+        self
+    }
+
+    fn part(self, b: &[u8]) -> KeyHash {
+        self.bytes(&[0x1f]).bytes(b)
+    }
+
+    fn num(self, n: i64) -> KeyHash {
+        self.part(&n.to_le_bytes())
     }
 }

@@ -14,7 +14,9 @@
 pub mod keys;
 pub mod score;
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
+
+use rayon::prelude::*;
 
 use polars::prelude::*;
 
@@ -22,7 +24,6 @@ use crate::error::Result;
 use crate::evidence::{Evidence, Source};
 use crate::extract::config::Vocab;
 use crate::plan::{Plan, Tenant};
-use crate::rebuild::fnv;
 use keys::Keys;
 
 /// Blocks larger than this (a very common surname on a busy day, a busy tenant's usual
@@ -54,55 +55,53 @@ pub struct Linked {
 
 /// Candidate pairs from the blocking plan: (left, right, exact).
 pub fn candidate_pairs(keys: &[Keys]) -> Result<Vec<(u32, u32, bool)>> {
+    // every (key, exact, item) occurrence, hashed in parallel and grouped by sorting: no map
+    // of blocks, no allocation per block
+    let mut occ: Vec<(u64, bool, u32)> = keys
+        .par_iter()
+        .enumerate()
+        .flat_map_iter(|(i, k)| {
+            k.block_keys()
+                .into_iter()
+                .map(move |(h, e)| (h, e, i as u32))
+        })
+        .collect();
+    occ.par_sort_unstable();
+    occ.dedup();
     let mut idx: Vec<u32> = Vec::new();
     let mut key: Vec<u64> = Vec::new();
     let mut exact: Vec<bool> = Vec::new();
     let mut has_ref: Vec<bool> = Vec::new();
-    // keys as 64-bit hashes: grouping and the join compare integers, not strings (a collision
-    // only adds a candidate pair, which scoring and the ref/Stripe-id checks then judge on the
-    // real values). The maps only group; the plan below sorts the pairs.
-    let mut fuzzy: HashMap<u64, Vec<u32>> = HashMap::new();
-    let mut exact_blocks: HashMap<u64, Vec<u32>> = HashMap::new();
-    for (i, k) in keys.iter().enumerate() {
-        for (s, e) in k.block_keys() {
-            let blocks = if e { &mut exact_blocks } else { &mut fuzzy };
-            blocks.entry(fnv(&s)).or_default().push(i as u32);
+    let mut push = |i: u32, h: u64, e: bool| {
+        idx.push(i);
+        key.push(h);
+        exact.push(e);
+        has_ref.push(keys[i as usize].booking_ref.is_some());
+    };
+    for block in occ.chunk_by(|a, b| (a.0, a.1) == (b.0, b.1)) {
+        let (h, is_exact) = (block[0].0, block[0].1);
+        // one item alone on a key pairs with nothing
+        if block.len() < 2 {
+            continue;
         }
-    }
-    for (h, members) in exact_blocks {
         // a "reference" or id shared by this many items is a template word or a code of the
         // whole business, not one booking's: it only counts as a fuzzy key
-        if members.len() > MAX_EXACT_BLOCK {
-            fuzzy.entry(h).or_default().extend(members);
+        if is_exact && block.len() <= MAX_EXACT_BLOCK {
+            block.iter().for_each(|&(_, _, i)| push(i, h, true));
             continue;
         }
-        for i in members {
-            idx.push(i);
-            key.push(h);
-            exact.push(true);
-            has_ref.push(keys[i as usize].booking_ref.is_some());
-        }
-    }
-    for (h, mut members) in fuzzy {
-        if members.len() <= MAX_BLOCK as usize {
-            for i in members {
-                idx.push(i);
-                key.push(h);
-                exact.push(false);
-                has_ref.push(keys[i as usize].booking_ref.is_some());
-            }
+        if block.len() <= MAX_BLOCK as usize {
+            block.iter().for_each(|&(_, _, i)| push(i, h, false));
             continue;
         }
+        let mut members: Vec<u32> = block.iter().map(|o| o.2).collect();
         members.sort_by_key(|&i| {
             let k = &keys[i as usize];
             (k.seen.or(k.pickup), i)
         });
         for (pos, i) in members.into_iter().enumerate() {
             for (tag, start) in [(1u64, pos / WINDOW), (2, (pos + WINDOW / 2) / WINDOW)] {
-                idx.push(i);
-                key.push(window_key(h, tag, start as u64));
-                exact.push(false);
-                has_ref.push(keys[i as usize].booking_ref.is_some());
+                push(i, window_key(h, tag, start as u64), false);
             }
         }
     }
@@ -131,7 +130,9 @@ pub fn candidate_pairs(keys: &[Keys]) -> Result<Vec<(u32, u32, bool)>> {
         .group_by([col("idx"), col("r")])
         .agg([col("exact").max().alias("exact")])
         .sort(["idx", "r"], SortMultipleOptions::default())
-        .collect()?;
+        // streamed in morsels: the join's output (up to a block's size squared per key) is
+        // filtered and grouped as it is produced instead of being held whole
+        .collect_with_engine(Engine::Streaming)?;
     let l = pairs.column("idx")?.u32()?;
     let r = pairs.column("r")?.u32()?;
     let e = pairs.column("exact")?.bool()?;
@@ -213,7 +214,7 @@ impl Dsu {
 /// Links booking evidence (items of `NotBooking` kind or without tenant must not be passed).
 pub fn link(items: &[&Evidence], vocab: &Vocab, plan: &Plan) -> Result<Linked> {
     let keys: Vec<Keys> = items
-        .iter()
+        .par_iter()
         .map(|e| {
             let tz = e
                 .tenant
@@ -253,14 +254,15 @@ pub fn link(items: &[&Evidence], vocab: &Vocab, plan: &Plan) -> Result<Linked> {
     }
     // scored links, best first
     let mut scored: Vec<(f32, usize, usize)> = pairs
-        .iter()
+        .par_iter()
         .filter(|p| !p.2 || keys[p.0 as usize].booking_ref != keys[p.1 as usize].booking_ref)
         .filter_map(|&(a, b, _)| {
             let s = score::pair(&keys[a as usize], &keys[b as usize], vocab);
             (s >= THRESHOLD).then_some((s, a as usize, b as usize))
         })
         .collect();
-    scored.sort_by(|x, y| y.0.total_cmp(&x.0).then(x.1.cmp(&y.1)).then(x.2.cmp(&y.2)));
+    // (a, b) pairs are unique, so the unstable sort is deterministic
+    scored.par_sort_unstable_by(|x, y| y.0.total_cmp(&x.0).then(x.1.cmp(&y.1)).then(x.2.cmp(&y.2)));
     let ambiguous = find_ambiguous(&scored, &mut dsu);
     let mut weakest: BTreeMap<usize, f32> = BTreeMap::new();
     for &(s, a, b) in &scored {
