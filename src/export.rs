@@ -3,7 +3,8 @@
 //! renamed, so a crash never leaves a half-written CSV that looks complete.
 
 use std::io::Write;
-use std::path::Path;
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
 
 use chrono::{SecondsFormat, TimeZone};
 
@@ -183,15 +184,54 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
     Ok(())
 }
 
-fn csv_bytes(header: &[&str], rows: impl Iterator<Item = Vec<String>>) -> Result<Vec<u8>> {
-    let mut w = csv::Writer::from_writer(Vec::new());
-    let to_err = |e: csv::Error| Error::Pipeline(format!("csv: {e}"));
-    w.write_record(header).map_err(to_err)?;
-    for r in rows {
-        w.write_record(&r).map_err(to_err)?;
+/// A CSV file being written to a temporary file next to its destination; [`CsvOut::finish`]
+/// renames it into place, so a reader never sees half a file and rows are never all held in
+/// memory.
+struct CsvOut {
+    path: PathBuf,
+    w: csv::Writer<std::io::BufWriter<tempfile::NamedTempFile>>,
+}
+
+impl CsvOut {
+    fn create(path: PathBuf, header: &[&str]) -> Result<CsvOut> {
+        let dir = path.parent().unwrap_or(Path::new(".")).to_path_buf();
+        std::fs::create_dir_all(&dir).map_err(|e| Error::io(&dir, e))?;
+        let tmp = tempfile::NamedTempFile::new_in(&dir).map_err(|e| Error::Output {
+            path: path.clone(),
+            message: e.to_string(),
+        })?;
+        let mut out = CsvOut {
+            path,
+            w: csv::Writer::from_writer(std::io::BufWriter::with_capacity(1 << 16, tmp)),
+        };
+        out.row(header)?;
+        Ok(out)
     }
-    w.into_inner()
-        .map_err(|e| Error::Pipeline(format!("csv: {e}")))
+
+
+    fn row<I, T>(&mut self, record: I) -> Result<()>
+    where
+        I: IntoIterator<Item = T>,
+        T: AsRef<[u8]>,
+    {
+        self.w.write_record(record).map_err(|e| Error::Output {
+            path: self.path.clone(),
+            message: e.to_string(),
+        })
+    }
+
+    fn finish(self) -> Result<()> {
+        let path = self.path;
+        let err = |message: &dyn std::fmt::Display| Error::Output {
+            path: path.clone(),
+            message: message.to_string(),
+        };
+        let buf = self.w.into_inner().map_err(|e| err(e.error()))?;
+        let tmp = buf.into_inner().map_err(|e| err(e.error()))?;
+        tmp.as_file().sync_all().map_err(|e| err(&e))?;
+        tmp.persist(&path).map_err(|e| err(&e.error))?;
+        Ok(())
+    }
 }
 
 /// Writes every output file of a run.
@@ -203,21 +243,44 @@ pub fn write_all(
     rejected: &[Rejected],
     summary: &Summary,
 ) -> Result<()> {
-    let all = csv_bytes(
-        &BOOKING_COLUMNS,
-        bookings.iter().map(|b| booking_record(b, plan)),
-    )?;
-    write_atomic(&out.join("bookings.csv"), &all)?;
+    // bookings come sorted by tenant: each row is rendered once, into bookings.csv and into
+    // its tenant's file, which is finished when the next tenant starts
+    let tenant_file = |slug: &str| {
+        CsvOut::create(
+            out.join("tenants").join(slug).join("bookings.csv"),
+            &BOOKING_COLUMNS,
+        )
+    };
+    let mut all = CsvOut::create(out.join("bookings.csv"), &BOOKING_COLUMNS)?;
+    let mut current: Option<(&str, CsvOut)> = None;
+    let mut written: BTreeSet<&str> = BTreeSet::new();
+    for b in bookings {
+        let record = booking_record(b, plan);
+        if current.as_ref().is_none_or(|(t, _)| *t != b.tenant) {
+            if let Some((_, f)) = current.take() {
+                f.finish()?;
+            }
+            if !written.insert(&b.tenant) {
+                return Err(Error::Pipeline(format!(
+                    "bookings of tenant {} are not contiguous",
+                    b.tenant
+                )));
+            }
+            current = Some((&b.tenant, tenant_file(&b.tenant)?));
+        }
+        if let Some((_, f)) = current.as_mut() {
+            f.row(&record)?;
+        }
+        all.row(&record)?;
+    }
+    if let Some((_, f)) = current.take() {
+        f.finish()?;
+    }
+    all.finish()?;
     for t in &plan.tenants {
-        let rows = bookings
-            .iter()
-            .filter(|b| b.tenant == t.slug)
-            .map(|b| booking_record(b, plan));
-        let bytes = csv_bytes(&BOOKING_COLUMNS, rows)?;
-        write_atomic(
-            &out.join("tenants").join(&t.slug).join("bookings.csv"),
-            &bytes,
-        )?;
+        if !written.contains(t.slug.as_str()) {
+            tenant_file(&t.slug)?.finish()?;
+        }
     }
     review.sort_by(|a, b| {
         (a.what, &a.tenant, &a.id, &a.file, &a.position).cmp(&(
@@ -228,35 +291,39 @@ pub fn write_all(
             &b.position,
         ))
     });
-    let rows = review.iter().map(|r| {
-        vec![
-            r.what.to_string(),
-            r.id.clone(),
-            r.tenant.clone(),
-            r.file.clone(),
-            r.position.clone(),
-            r.reason.clone(),
-            r.details.clone(),
-            r.copies.to_string(),
-        ]
-    });
-    let bytes = csv_bytes(
+    let mut f = CsvOut::create(
+        out.join("review.csv"),
         &[
             "what", "id", "tenant", "file", "position", "reason", "details", "copies",
         ],
-        rows,
     )?;
-    write_atomic(&out.join("review.csv"), &bytes)?;
-    let rows = rejected.iter().map(|r| {
-        vec![
-            r.source.as_str().to_string(),
-            r.file.clone(),
-            r.position.clone(),
-            r.reason.clone(),
-        ]
-    });
-    let bytes = csv_bytes(&["source", "file", "position", "reason"], rows)?;
-    write_atomic(&out.join("rejected.csv"), &bytes)?;
+    for r in review.iter() {
+        let copies = r.copies.to_string();
+        f.row([
+            r.what,
+            r.id.as_str(),
+            r.tenant.as_str(),
+            r.file.as_str(),
+            r.position.as_str(),
+            r.reason.as_str(),
+            r.details.as_str(),
+            copies.as_str(),
+        ])?;
+    }
+    f.finish()?;
+    let mut f = CsvOut::create(
+        out.join("rejected.csv"),
+        &["source", "file", "position", "reason"],
+    )?;
+    for r in rejected {
+        f.row([
+            r.source.as_str(),
+            r.file.as_str(),
+            r.position.as_str(),
+            r.reason.as_str(),
+        ])?;
+    }
+    f.finish()?;
     let mut json =
         serde_json::to_vec_pretty(summary).map_err(|e| Error::Pipeline(e.to_string()))?;
     json.push(b'\n');

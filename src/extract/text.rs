@@ -512,6 +512,9 @@ const CLAUSE_SEPARATORS: [&str; 7] = [" – ", " — ", " | ", " · ", "; ", " /
 /// or one that is nothing but a booking reference, a phone number or an e-mail address. All at sentence trust:
 /// below a real label, above the fallback.
 fn clauses(line: &str, ctx: &TextCtx, out: &mut Fields, p: &mut Pending) {
+    if !CLAUSE_SEPARATORS.iter().any(|sep| line.contains(sep)) {
+        return;
+    }
     let mut parts: Vec<&str> = vec![line];
     for sep in CLAUSE_SEPARATORS {
         parts = parts.iter().flat_map(|x| x.split(sep)).collect();

@@ -12,7 +12,7 @@ pub struct Keys<'a> {
     pub source: Source,
     /// Upper case, letters and digits only.
     pub booking_ref: Option<String>,
-    pub stripe_ids: Vec<String>,
+    pub stripe_ids: &'a [String],
     pub email: Option<String>,
     /// Last 9 digits.
     pub phone: Option<String>,
@@ -86,7 +86,7 @@ impl<'a> Keys<'a> {
                 .as_deref()
                 .map(norm_ref)
                 .filter(|r| r.len() >= 3),
-            stripe_ids: f.stripe_ids.clone(),
+            stripe_ids: &f.stripe_ids,
             email: f.customer_email.as_deref().map(str::to_lowercase),
             phone: f
                 .customer_phone
@@ -135,7 +135,7 @@ impl<'a> Keys<'a> {
         if let Some(r) = &self.booking_ref {
             out.push((key(b'r').part(r.as_bytes()).0, true));
         }
-        for s in &self.stripe_ids {
+        for s in self.stripe_ids {
             out.push((key(b's').part(s.as_bytes()).0, true));
         }
         if let Some(e) = &self.email {

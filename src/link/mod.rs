@@ -68,10 +68,10 @@ pub fn candidate_pairs(keys: &[Keys]) -> Result<Vec<(u32, u32, bool)>> {
         .collect();
     occ.par_sort_unstable();
     occ.dedup();
-    let mut idx: Vec<u32> = Vec::new();
-    let mut key: Vec<u64> = Vec::new();
-    let mut exact: Vec<bool> = Vec::new();
-    let mut has_ref: Vec<bool> = Vec::new();
+    let mut idx: Vec<u32> = Vec::with_capacity(occ.len());
+    let mut key: Vec<u64> = Vec::with_capacity(occ.len());
+    let mut exact: Vec<bool> = Vec::with_capacity(occ.len());
+    let mut has_ref: Vec<bool> = Vec::with_capacity(occ.len());
     let mut push = |i: u32, h: u64, e: bool| {
         idx.push(i);
         key.push(h);
@@ -105,6 +105,7 @@ pub fn candidate_pairs(keys: &[Keys]) -> Result<Vec<(u32, u32, bool)>> {
             }
         }
     }
+    drop(occ);
     // every block is bounded by now (exact ≤ MAX_EXACT_BLOCK, the rest ≤ MAX_BLOCK or windowed)
     let blocked = df!("idx" => idx, "k" => key, "exact" => exact, "has_ref" => has_ref)?.lazy();
     let right = blocked.clone().select([
@@ -127,21 +128,25 @@ pub fn candidate_pairs(keys: &[Keys]) -> Result<Vec<(u32, u32, bool)>> {
                 .or(col("has_ref").not())
                 .or(col("r_has_ref").not()),
         )
-        .group_by([col("idx"), col("r")])
+        // one u64 per pair (left in the high half): grouping and sorting on one integer
+        .select([
+            (col("idx").cast(DataType::UInt64) * lit(1u64 << 32) + col("r").cast(DataType::UInt64))
+                .alias("pair"),
+            col("exact"),
+        ])
+        .group_by([col("pair")])
         .agg([col("exact").max().alias("exact")])
-        .sort(["idx", "r"], SortMultipleOptions::default())
+        .sort(["pair"], SortMultipleOptions::default())
         // streamed in morsels: the join's output (up to a block's size squared per key) is
         // filtered and grouped as it is produced instead of being held whole
         .collect_with_engine(Engine::Streaming)?;
-    let l = pairs.column("idx")?.u32()?;
-    let r = pairs.column("r")?.u32()?;
+    let p = pairs.column("pair")?.u64()?;
     let e = pairs.column("exact")?.bool()?;
-    let mut out = Vec::with_capacity(pairs.height());
-    for i in 0..pairs.height() {
-        if let (Some(a), Some(b), Some(x)) = (l.get(i), r.get(i), e.get(i)) {
-            out.push((a, b, x));
-        }
-    }
+    let out = p
+        .into_iter()
+        .zip(e)
+        .filter_map(|(p, x)| Some(((p? >> 32) as u32, p? as u32, x?)))
+        .collect();
     Ok(out)
 }
 
