@@ -2,8 +2,8 @@
 //! `summary.json`. Every file is written to a temporary file in the output folder and then
 //! renamed, so a crash never leaves a half-written CSV that looks complete.
 
-use std::io::Write;
 use std::collections::BTreeSet;
+use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use chrono::{SecondsFormat, TimeZone};
@@ -207,7 +207,6 @@ impl CsvOut {
         out.row(header)?;
         Ok(out)
     }
-
 
     fn row<I, T>(&mut self, record: I) -> Result<()>
     where

@@ -13,9 +13,11 @@ pub struct Keys<'a> {
     /// Upper case, letters and digits only.
     pub booking_ref: Option<String>,
     pub stripe_ids: &'a [String],
-    pub email: Option<String>,
-    /// Last 9 digits.
-    pub phone: Option<String>,
+    /// Hash of the lower-cased address: e-mails and phones are only ever compared for
+    /// equality, and a million of them as strings cost hundreds of megabytes.
+    pub email: Option<u64>,
+    /// Hash of the last 9 digits.
+    pub phone: Option<u64>,
     /// Folded name tokens, honorifics removed.
     pub name: Vec<String>,
     pub pickup: Option<i64>,
@@ -87,7 +89,10 @@ impl<'a> Keys<'a> {
                 .map(norm_ref)
                 .filter(|r| r.len() >= 3),
             stripe_ids: &f.stripe_ids,
-            email: f.customer_email.as_deref().map(str::to_lowercase),
+            email: f
+                .customer_email
+                .as_deref()
+                .map(|m| KeyHash::new(b'@').part(m.to_lowercase().as_bytes()).0),
             phone: f
                 .customer_phone
                 .as_deref()
@@ -95,7 +100,9 @@ impl<'a> Keys<'a> {
                 .filter(|d| d.len() >= 7)
                 .map(|d| {
                     let n = d.len();
-                    d[n.saturating_sub(9)..].to_string()
+                    KeyHash::new(b'+')
+                        .part(&d.as_bytes()[n.saturating_sub(9)..])
+                        .0
                 }),
             name,
             pickup: f.pickup_at,
@@ -138,11 +145,11 @@ impl<'a> Keys<'a> {
         for s in self.stripe_ids {
             out.push((key(b's').part(s.as_bytes()).0, true));
         }
-        if let Some(e) = &self.email {
-            out.push((key(b'e').part(e.as_bytes()).0, false));
+        if let Some(e) = self.email {
+            out.push((key(b'e').part(&e.to_le_bytes()).0, false));
         }
-        if let Some(p) = &self.phone {
-            out.push((key(b'p').part(p.as_bytes()).0, false));
+        if let Some(p) = self.phone {
+            out.push((key(b'p').part(&p.to_le_bytes()).0, false));
         }
         let surname = self.surname().map(str::as_bytes);
         if let (Some(s), Some(d)) = (surname, self.pday) {
@@ -158,7 +165,10 @@ impl<'a> Keys<'a> {
             out.push((key(b'o').part(s).num(d.into()).0, false));
         }
         if let (Some(v), Some(d)) = (&self.vehicle, self.pday) {
-            let h = v.split(' ').take(2).fold(key(b'v'), |h, w| h.part(w.as_bytes()));
+            let h = v
+                .split(' ')
+                .take(2)
+                .fold(key(b'v'), |h, w| h.part(w.as_bytes()));
             out.push((h.num(d.into()).0, false));
         }
         for &a in &self.amounts {
@@ -179,10 +189,10 @@ impl<'a> Keys<'a> {
 /// FNV-1a over the parts of a blocking key, each part preceded by a separator byte, so that
 /// ("ab", "c") and ("a", "bc") differ.
 #[derive(Clone, Copy)]
-struct KeyHash(u64);
+pub(crate) struct KeyHash(pub(crate) u64);
 
 impl KeyHash {
-    fn new(tag: u8) -> KeyHash {
+    pub(crate) fn new(tag: u8) -> KeyHash {
         KeyHash(0xcbf2_9ce4_8422_2325).bytes(&[tag])
     }
 
@@ -194,7 +204,7 @@ impl KeyHash {
         self
     }
 
-    fn part(self, b: &[u8]) -> KeyHash {
+    pub(crate) fn part(self, b: &[u8]) -> KeyHash {
         self.bytes(&[0x1f]).bytes(b)
     }
 

@@ -90,6 +90,14 @@ pub fn candidate_pairs(keys: &[Keys]) -> Result<Vec<(u32, u32, bool)>> {
             block.iter().for_each(|&(_, _, i)| push(i, h, true));
             continue;
         }
+        // on a fuzzy key two items with refs never pair (see the plan's filter): a block
+        // where every item has a ref yields nothing and stays out of the join
+        if block
+            .iter()
+            .all(|&(_, _, i)| keys[i as usize].booking_ref.is_some())
+        {
+            continue;
+        }
         if block.len() <= MAX_BLOCK as usize {
             block.iter().for_each(|&(_, _, i)| push(i, h, false));
             continue;
@@ -161,9 +169,10 @@ fn window_key(h: u64, tag: u64, start: u64) -> u64 {
 /// What a cluster is known to hold, kept up to date as clusters merge (for the guards).
 #[derive(Debug, Clone, Default)]
 struct Summary {
-    refs: Vec<String>,
+    /// Hashes of the normalized refs and e-mails (only compared for equality).
+    refs: Vec<u64>,
     calendar_events: usize,
-    emails: Vec<String>,
+    emails: Vec<u64>,
     members: usize,
 }
 
@@ -237,9 +246,13 @@ pub fn link(items: &[&Evidence], vocab: &Vocab, plan: &Plan) -> Result<Linked> {
             .iter()
             .zip(&keys)
             .map(|(e, k)| Summary {
-                refs: k.booking_ref.iter().cloned().collect(),
+                refs: k
+                    .booking_ref
+                    .iter()
+                    .map(|r| keys::KeyHash::new(b'r').part(r.as_bytes()).0)
+                    .collect(),
                 calendar_events: usize::from(e.source == Source::Calendar),
-                emails: k.email.iter().cloned().collect(),
+                emails: k.email.into_iter().collect(),
                 members: 1,
             })
             .collect(),
