@@ -85,6 +85,14 @@ fn main() {
             items as f64 / total,
             peak_rss_mib().unwrap_or(f64::NAN)
         );
+        // accuracy on the same run, from the world's ground truth
+        match support::synth::truth::Truth::load(&dir.join("truth.json")) {
+            Ok(truth) => {
+                let r = support::eval::evaluate(&outcome.out_dir.join("bookings.csv"), &truth);
+                println!("  F1 {:.4} on recoverable gap bookings", r.f1);
+            }
+            Err(e) => eprintln!("no ground truth for {}: {e}", dir.display()),
+        }
         for (stage, secs) in &s.timings {
             println!(
                 "  {stage:<16} {secs:>7.2}s  {:>10.0} items/s",
