@@ -979,7 +979,7 @@ fn read_event(ctx: &EventContext<'_>, block: &Block) -> Result<RawEvent, Rejecte
         None => (
             format!(
                 "missing-uid-{:016x}",
-                fnv1a(&format!("{}\n{line}", ctx.file))
+                crate::rebuild::fnv(&format!("{}\n{line}", ctx.file))
             ),
             format!("line {line} (no UID)"),
         ),
@@ -1034,13 +1034,6 @@ fn recurrence_key(prop: &Prop, zones: &ZoneTable) -> String {
         Ok(CalTime::Floating(t)) => t.format("%Y-%m-%dT%H:%M:%S").to_string(),
         Err(_) => prop.value.trim().to_owned(),
     }
-}
-
-/// FNV-1a (64 bit): a stable hash for synthetic ids (std's hasher is randomly seeded).
-fn fnv1a(s: &str) -> u64 {
-    s.bytes().fold(0xcbf2_9ce4_8422_2325, |hash, byte| {
-        (hash ^ u64::from(byte)).wrapping_mul(0x0100_0000_01b3)
-    })
 }
 
 // ---------------------------------------------------------------------------------------------

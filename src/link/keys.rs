@@ -5,6 +5,7 @@ use chrono::TimeZone;
 use crate::evidence::{Evidence, Source};
 use crate::extract::config::Vocab;
 use crate::extract::text::{fold, phone_digits};
+use crate::rebuild::{fnv_more, FNV_START};
 
 #[derive(Debug, Clone)]
 pub struct Keys<'a> {
@@ -193,19 +194,11 @@ pub(crate) struct KeyHash(pub(crate) u64);
 
 impl KeyHash {
     pub(crate) fn new(tag: u8) -> KeyHash {
-        KeyHash(0xcbf2_9ce4_8422_2325).bytes(&[tag])
-    }
-
-    fn bytes(mut self, b: &[u8]) -> KeyHash {
-        for &x in b {
-            self.0 ^= u64::from(x);
-            self.0 = self.0.wrapping_mul(0x0100_0000_01b3);
-        }
-        self
+        KeyHash(fnv_more(FNV_START, &[tag]))
     }
 
     pub(crate) fn part(self, b: &[u8]) -> KeyHash {
-        self.bytes(&[0x1f]).bytes(b)
+        KeyHash(fnv_more(fnv_more(self.0, &[0x1f]), b))
     }
 
     fn num(self, n: i64) -> KeyHash {

@@ -521,14 +521,19 @@ fn money(items: &[&Evidence]) -> (i64, i64) {
     (paid, refunded_on_charges.max(refund_objects))
 }
 
+/// The FNV-1a hash of nothing; continue it with [`fnv_more`].
+pub const FNV_START: u64 = 0xcbf2_9ce4_8422_2325;
+
 /// FNV-1a: a stable hash for ids (std's hasher is randomized per process).
 pub fn fnv(s: &str) -> u64 {
-    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-    for b in s.bytes() {
-        h ^= u64::from(b);
-        h = h.wrapping_mul(0x0100_0000_01b3);
-    }
-    h
+    fnv_more(FNV_START, s.as_bytes())
+}
+
+/// Continues an FNV-1a hash over more bytes (keys hashed part by part).
+pub fn fnv_more(h: u64, bytes: &[u8]) -> u64 {
+    bytes
+        .iter()
+        .fold(h, |h, &b| (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3))
 }
 
 #[cfg(test)]
