@@ -196,10 +196,7 @@ impl CsvOut {
     fn create(path: PathBuf, header: &[&str]) -> Result<CsvOut> {
         let dir = path.parent().unwrap_or(Path::new(".")).to_path_buf();
         std::fs::create_dir_all(&dir).map_err(|e| Error::io(&dir, e))?;
-        let tmp = tempfile::NamedTempFile::new_in(&dir).map_err(|e| Error::Output {
-            path: path.clone(),
-            message: e.to_string(),
-        })?;
+        let tmp = tempfile::NamedTempFile::new_in(&dir).map_err(|e| output_err(&path, e))?;
         let mut out = CsvOut {
             path,
             w: csv::Writer::from_writer(std::io::BufWriter::with_capacity(1 << 16, tmp)),
@@ -213,23 +210,28 @@ impl CsvOut {
         I: IntoIterator<Item = T>,
         T: AsRef<[u8]>,
     {
-        self.w.write_record(record).map_err(|e| Error::Output {
-            path: self.path.clone(),
-            message: e.to_string(),
-        })
+        let path = &self.path;
+        self.w.write_record(record).map_err(|e| output_err(path, e))
     }
 
     fn finish(self) -> Result<()> {
         let path = self.path;
-        let err = |message: &dyn std::fmt::Display| Error::Output {
-            path: path.clone(),
-            message: message.to_string(),
-        };
-        let buf = self.w.into_inner().map_err(|e| err(e.error()))?;
-        let tmp = buf.into_inner().map_err(|e| err(e.error()))?;
-        tmp.as_file().sync_all().map_err(|e| err(&e))?;
-        tmp.persist(&path).map_err(|e| err(&e.error))?;
+        let buf = self
+            .w
+            .into_inner()
+            .map_err(|e| output_err(&path, e.error()))?;
+        let tmp = buf.into_inner().map_err(|e| output_err(&path, e.error()))?;
+        tmp.as_file().sync_all().map_err(|e| output_err(&path, e))?;
+        tmp.persist(&path).map_err(|e| output_err(&path, e.error))?;
         Ok(())
+    }
+}
+
+/// The error for an output file that cannot be written.
+fn output_err(path: &Path, message: impl std::fmt::Display) -> Error {
+    Error::Output {
+        path: path.to_path_buf(),
+        message: message.to_string(),
     }
 }
 
