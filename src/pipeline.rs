@@ -390,6 +390,8 @@ pub fn run_from_evidence(
     let items: Vec<&Evidence> = booking_idx.iter().map(|&i| &evidence[i]).collect();
     let item_copies: Vec<usize> = booking_idx.iter().map(|&i| copies[i]).collect();
 
+    // the restored database is read while link runs: it needs nothing but the plan
+    let existing = read_existing_in_background(plan);
     let step = progress.step("link", None);
     let linked = crate::link::link(&items, &maps.vocab, plan)?;
     summary.candidate_pairs = linked.candidate_pairs;
@@ -409,23 +411,54 @@ pub fn run_from_evidence(
     }
 
     release_free_memory();
+    let existing = existing
+        .join()
+        .unwrap_or_else(|_| Err(crate::Error::Pipeline("the database reader stopped".into())))?;
+    summary.warnings.extend(existing.warnings.iter().cloned());
     let step = progress.step("rebuild", Some(linked.clusters.len() as u64));
-    let rebuilt: Vec<Option<Booking>> = linked
+    // each booking is classified as soon as it is rebuilt: only the recovered ones are kept
+    let placed: Vec<Placed> = linked
         .clusters
         .par_iter()
         .zip(linked.weakest.par_iter())
         .map(|(members, weakest)| {
             let refs: Vec<&Evidence> = members.iter().map(|&i| items[i]).collect();
-            rebuild::rebuild(&refs, plan, &maps.vocab, *weakest)
+            let Some(b) = rebuild::rebuild(&refs, plan, &maps.vocab, *weakest) else {
+                return Placed::NotABooking;
+            };
+            match gap::classify(&b, &existing, plan) {
+                GapDecision::Recovered => Placed::Recovered(b),
+                decision => Placed::Elsewhere {
+                    review: (decision == GapDecision::UnknownBookedAt).then(|| {
+                        ReviewRow::booking(
+                            &b,
+                            "booking date unknown: cannot tell whether it is in the gap",
+                        )
+                    }),
+                    decision,
+                    tenant: b.tenant,
+                },
+            }
         })
         .collect();
-    step.inc(rebuilt.len() as u64);
-    let mut bookings: Vec<(Booking, usize)> = Vec::new();
-    for (members, b) in linked.clusters.iter().zip(rebuilt) {
+    drop(existing);
+    step.inc(placed.len() as u64);
+    let rebuilt = placed
+        .iter()
+        .filter(|p| !matches!(p, Placed::NotABooking))
+        .count();
+    summary.bookings_rebuilt = rebuilt;
+    summary.timings.push((
+        "rebuild".into(),
+        step.finish(&format!("{rebuilt} bookings")),
+    ));
+
+    let step = progress.step("gap", Some(rebuilt as u64));
+    let mut recovered: Vec<Booking> = Vec::with_capacity(placed.len());
+    for (members, placed) in linked.clusters.iter().zip(placed) {
         let n: usize = members.iter().map(|&i| item_copies[i]).sum();
-        match b {
-            Some(b) => bookings.push((b, n)),
-            None => {
+        match placed {
+            Placed::NotABooking => {
                 for &i in members {
                     summary.unplaced += item_copies[i];
                     review.push(ReviewRow::evidence(
@@ -435,33 +468,7 @@ pub fn run_from_evidence(
                     ));
                 }
             }
-        }
-    }
-    summary.bookings_rebuilt = bookings.len();
-    summary.timings.push((
-        "rebuild".into(),
-        step.finish(&format!("{} bookings", bookings.len())),
-    ));
-
-    let step = progress.step("gap", Some(bookings.len() as u64));
-    let existing = match &plan.database {
-        Some(db) => {
-            let ex = gap::read_existing(plan, db)?;
-            summary.warnings.extend(ex.warnings.iter().cloned());
-            ex
-        }
-        None => {
-            summary.warnings.push(
-                "no [database] in the plan: nothing is compared with the restored database".into(),
-            );
-            gap::Existing::default()
-        }
-    };
-    let mut recovered: Vec<Booking> = Vec::new();
-    for (b, n) in bookings {
-        let decision = gap::classify(&b, &existing, plan);
-        match decision {
-            GapDecision::Recovered => {
+            Placed::Recovered(b) => {
                 summary.items_in_bookings += n;
                 let t = summary.tenants.entry(b.tenant.clone()).or_default();
                 t.recovered += 1;
@@ -477,32 +484,31 @@ pub fn run_from_evidence(
                 }
                 recovered.push(b);
             }
-            GapDecision::AlreadyInDatabase { matched_on } => {
-                summary.items_in_bookings += n;
-                summary.already_in_database += 1;
-                summary
-                    .tenants
-                    .entry(b.tenant.clone())
-                    .or_default()
-                    .already_in_database += 1;
-                let _ = matched_on;
-            }
-            GapDecision::BookedBeforeWindow => {
-                summary.items_in_bookings += n;
-                summary.booked_before_window += 1;
-            }
-            GapDecision::BookedAfterWindow => {
-                summary.items_in_bookings += n;
-                summary.booked_after_window += 1;
-            }
-            GapDecision::UnknownBookedAt => {
-                summary.unknown_booked_at += 1;
-                summary.items_in_review_bookings += n;
-                review.push(ReviewRow::booking(
-                    &b,
-                    "booking date unknown: cannot tell whether it is in the gap",
-                ));
-            }
+            Placed::Elsewhere {
+                decision,
+                tenant,
+                review: row,
+            } => match decision {
+                GapDecision::Recovered => {}
+                GapDecision::AlreadyInDatabase { .. } => {
+                    summary.items_in_bookings += n;
+                    summary.already_in_database += 1;
+                    summary.tenants.entry(tenant).or_default().already_in_database += 1;
+                }
+                GapDecision::BookedBeforeWindow => {
+                    summary.items_in_bookings += n;
+                    summary.booked_before_window += 1;
+                }
+                GapDecision::BookedAfterWindow => {
+                    summary.items_in_bookings += n;
+                    summary.booked_after_window += 1;
+                }
+                GapDecision::UnknownBookedAt => {
+                    summary.unknown_booked_at += 1;
+                    summary.items_in_review_bookings += n;
+                    review.extend(row);
+                }
+            },
         }
     }
     recovered.sort_by(|a, b| {
@@ -525,6 +531,11 @@ pub fn run_from_evidence(
         step.finish(&format!("{} bookings in the gap", recovered.len())),
     ));
 
+    // the evidence is not read after this point: freeing a million items takes seconds,
+    // which another thread spends while this one writes the outputs
+    drop(items);
+    drop(linked);
+    drop_in_background(evidence);
     let step = progress.step("export", None);
     rejected.sort();
     summary.rejected = rejected.len();
@@ -543,10 +554,51 @@ pub fn run_from_evidence(
         "export".into(),
         step.finish(&format!("written to {}", out_dir.display())),
     ));
+    drop_in_background((recovered, review));
     Ok(Outcome {
         out_dir: out_dir.to_path_buf(),
         summary,
     })
+}
+
+/// What became of one cluster once rebuilt and compared with the restored database.
+enum Placed {
+    /// The evidence does not make a booking: it goes to review.
+    NotABooking,
+    /// A lost booking.
+    Recovered(Booking),
+    /// A booking that is not recovered, and why; only its tenant and, when a person must
+    /// decide, its review row are kept.
+    Elsewhere {
+        decision: GapDecision,
+        tenant: String,
+        review: Option<ReviewRow>,
+    },
+}
+
+/// Reads what the restored database already has, on a thread of its own.
+fn read_existing_in_background(plan: &Plan) -> std::thread::JoinHandle<Result<gap::Existing>> {
+    let plan = plan.clone();
+    std::thread::spawn(move || match &plan.database {
+        Some(db) => gap::read_existing(&plan, db),
+        None => {
+            let mut none = gap::Existing::default();
+            none.warnings.push(
+                "no [database] in the plan: nothing is compared with the restored database".into(),
+            );
+            Ok(none)
+        }
+    })
+}
+
+/// Frees `value` on a thread of its own, so that the caller does not wait for it; when the
+/// process ends first, the operating system takes the memory back in one go.
+fn drop_in_background<T: Send + 'static>(value: T) {
+    // when no thread can be had, the failed spawn drops the closure and the memory is freed
+    // here instead
+    let _ = std::thread::Builder::new()
+        .name("gapfill-free".into())
+        .spawn(move || drop(value));
 }
 
 /// Hands the memory a finished stage freed back to the system. The parsers' scratch memory

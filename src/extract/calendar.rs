@@ -176,7 +176,7 @@ pub fn title(summary: &str, tctx: &text::TextCtx, f: &mut Fields) {
             seg.split_whitespace()
                 .filter(|w| {
                     let fw = fold(w);
-                    !vocab.title_words.contains(&fw)
+                    !vocab.title_words.contains(fw.as_str())
                         && !vocab.cancel_words().contains(&fw)
                         && !w.chars().any(|c| c.is_ascii_digit())
                 })

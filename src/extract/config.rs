@@ -3,7 +3,7 @@
 //! A wrong mapping (bad regex, unknown field, unknown key) fails at start with the file, the
 //! line and the reason, before any evidence is read: a recovery must not run half-configured.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::{Path, PathBuf};
 
 use regex::Regex;
@@ -56,18 +56,20 @@ pub struct Vocab {
     pub kind_res: Vec<(Kind, Regex)>,
     pub not_booking_subject_re: Regex,
     pub not_booking_calendar_re: Regex,
-    pub skip_words: Vec<String>,
-    pub new_words: Vec<String>,
+    pub skip_words: HashSet<String>,
+    pub new_words: HashSet<String>,
     /// Kind keywords in priority order.
     pub kinds: Vec<(Kind, Vec<String>)>,
     pub not_booking_subjects: Vec<String>,
     pub not_booking_calendar: Vec<String>,
     /// Makes as folded word sequences, longest first.
     pub makes: Vec<Vec<String>>,
+    /// First folded word of a make → the makes (indices into `makes`, ascending) it starts.
+    pub make_heads: HashMap<String, Vec<u32>>,
     pub vehicle_noise: Vec<String>,
     pub greetings: Vec<String>,
-    pub honorifics: Vec<String>,
-    pub title_words: Vec<String>,
+    pub honorifics: HashSet<String>,
+    pub title_words: HashSet<String>,
     /// Folded first name → nickname group id.
     pub nicknames: HashMap<String, Vec<u32>>,
     /// Folded formal first name (the first of a nickname group) → the groups it heads.
@@ -302,6 +304,12 @@ impl Vocab {
             .collect();
         makes.sort_by(|a, b| b.len().cmp(&a.len()).then(a.cmp(b)));
         makes.dedup();
+        let mut make_heads: HashMap<String, Vec<u32>> = HashMap::new();
+        for (i, m) in makes.iter().enumerate() {
+            if let Some(head) = m.first() {
+                make_heads.entry(head.clone()).or_default().push(i as u32);
+            }
+        }
         let mut pickup_words = Vec::new();
         let mut return_words = Vec::new();
         for (label, kind) in &labels {
@@ -352,16 +360,17 @@ impl Vocab {
             kind_res,
             not_booking_subject_re,
             not_booking_calendar_re,
-            skip_words: folds(&f.label_words.skip_words),
-            new_words: folds(&f.label_words.new_words),
+            skip_words: folds(&f.label_words.skip_words).into_iter().collect(),
+            new_words: folds(&f.label_words.new_words).into_iter().collect(),
             kinds,
             not_booking_subjects: folds(&f.not_booking.subjects),
             not_booking_calendar: folds(&f.not_booking.calendar),
             makes,
+            make_heads,
             vehicle_noise: folds(&f.vehicles.vehicle_noise),
             greetings: folds(&f.names.greetings),
-            honorifics: folds(&f.names.honorifics),
-            title_words: folds(&f.names.title_words),
+            honorifics: folds(&f.names.honorifics).into_iter().collect(),
+            title_words: folds(&f.names.title_words).into_iter().collect(),
             nicknames: {
                 let mut m: HashMap<String, Vec<u32>> = HashMap::new();
                 for (i, g) in f.names.nicknames.iter().enumerate() {

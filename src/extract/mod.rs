@@ -103,115 +103,147 @@ impl<'a> Ctx<'a> {
     }
 }
 
+/// Hash of a (tenant, value) pair: the grouping below runs on a million items, where string
+/// keys in ordered maps cost seconds and hundreds of megabytes, and a 64-bit collision could
+/// at worst take one contact detail away.
+fn pair_hash(tenant: &Option<String>, value: &[u8]) -> u64 {
+    let t = crate::rebuild::fnv_more(
+        crate::rebuild::FNV_START,
+        tenant.as_deref().unwrap_or_default().as_bytes(),
+    );
+    crate::rebuild::fnv_more(crate::rebuild::fnv_more(t, &[0x1f]), value)
+}
+
+/// The keys of `pairs` ((key, value) hashes) that come with at least `n` different values;
+/// sorted, for binary search.
+fn keys_with_values(mut pairs: Vec<(u64, u64)>, n: usize) -> Vec<u64> {
+    use rayon::prelude::*;
+    pairs.par_sort_unstable();
+    pairs.dedup();
+    pairs
+        .chunk_by(|a, b| a.0 == b.0)
+        .filter(|g| g.len() >= n)
+        .map(|g| g[0].0)
+        .collect()
+}
+
 /// Contact details seen with many different customers of one tenant are the business's own
 /// (the phone in a mail footer, an info@ address), not a customer's: a phone shared by three or
 /// more different e-mail addresses, or an e-mail shared by three or more different surnames, is
 /// removed from every item. A repeat customer keeps theirs (same e-mail, same name).
 pub fn drop_shared_contacts(items: &mut [crate::evidence::Evidence]) {
-    use crate::evidence::Field;
-    use std::collections::{BTreeMap, BTreeSet};
-    let surname = |e: &crate::evidence::Evidence| {
-        e.fields
-            .customer_name
-            .as_deref()
-            .and_then(|n| text::fold(n).rsplit(' ').next().map(str::to_string))
+    use crate::evidence::{Evidence, Field};
+    use crate::rebuild::fnv;
+    use rayon::prelude::*;
+    let phone_key = |e: &Evidence| {
+        let p = e.fields.customer_phone.as_deref()?;
+        Some(pair_hash(&e.tenant, text::phone_digits(p).as_bytes()))
     };
-    let mut phone_mails: BTreeMap<(String, String), BTreeSet<String>> = BTreeMap::new();
-    let mut mail_names: BTreeMap<(String, String), BTreeSet<String>> = BTreeMap::new();
-    for e in items.iter() {
-        let t = e.tenant.clone().unwrap_or_default();
-        if let (Some(p), Some(m)) = (&e.fields.customer_phone, &e.fields.customer_email) {
-            phone_mails
-                .entry((t.clone(), text::phone_digits(p)))
-                .or_default()
-                .insert(m.clone());
-        }
-        if let (Some(m), Some(s)) = (&e.fields.customer_email, surname(e)) {
-            mail_names.entry((t, m.clone())).or_default().insert(s);
-        }
-    }
-    let shared_phones: BTreeSet<&(String, String)> = phone_mails
-        .iter()
-        .filter(|(_, v)| v.len() >= 3)
-        .map(|(k, _)| k)
-        .collect();
-    let shared_mails: BTreeSet<&(String, String)> = mail_names
-        .iter()
-        .filter(|(_, v)| v.len() >= 3)
-        .map(|(k, _)| k)
-        .collect();
+    let mail_key = |e: &Evidence| {
+        let m = e.fields.customer_email.as_deref()?;
+        Some(pair_hash(&e.tenant, m.as_bytes()))
+    };
+    let surname = |e: &Evidence| {
+        let folded = text::fold(e.fields.customer_name.as_deref()?);
+        folded.rsplit(' ').next().map(fnv)
+    };
+    let (phone_mails, mail_names): (Vec<_>, Vec<_>) = items
+        .par_iter()
+        .map(|e| {
+            let mail = e.fields.customer_email.as_deref().map(fnv);
+            (phone_key(e).zip(mail), mail_key(e).zip(surname(e)))
+        })
+        .unzip();
+    let shared_phones = keys_with_values(phone_mails.into_iter().flatten().collect(), 3);
+    let shared_mails = keys_with_values(mail_names.into_iter().flatten().collect(), 3);
     if shared_phones.is_empty() && shared_mails.is_empty() {
         return;
     }
-    for e in items.iter_mut() {
-        let t = e.tenant.clone().unwrap_or_default();
-        if let Some(p) = &e.fields.customer_phone {
-            if shared_phones.contains(&(t.clone(), text::phone_digits(p))) {
-                e.fields.customer_phone = None;
-                e.fields.conf[Field::CustomerPhone as usize] = 0.0;
-            }
+    items.par_iter_mut().for_each(|e| {
+        if phone_key(e).is_some_and(|k| shared_phones.binary_search(&k).is_ok()) {
+            e.fields.customer_phone = None;
+            e.fields.conf[Field::CustomerPhone as usize] = 0.0;
         }
-        if let Some(m) = &e.fields.customer_email {
-            if shared_mails.contains(&(t, m.clone())) {
-                e.fields.customer_email = None;
-                e.fields.conf[Field::CustomerEmail as usize] = 0.0;
-            }
+        if mail_key(e).is_some_and(|k| shared_mails.binary_search(&k).is_ok()) {
+            e.fields.customer_email = None;
+            e.fields.conf[Field::CustomerEmail as usize] = 0.0;
         }
-    }
+    });
 }
 
 /// Calendar entries whose "customer" is a single word that recurs on several days and never
 /// names a customer in any mail or payment of the tenant ("Aufbereitung", "Car wash",
 /// "Inventur") are internal events, whatever language they are written in.
 pub fn flag_internal_events(items: &mut [crate::evidence::Evidence]) {
-    use crate::evidence::{Kind, Source};
-    use std::collections::{BTreeMap, BTreeSet};
-    let key = |e: &crate::evidence::Evidence| -> Option<(String, String)> {
-        let n = text::fold(e.fields.customer_name.as_deref()?);
-        (!n.contains(' ')).then(|| (e.tenant.clone().unwrap_or_default(), n))
+    use crate::evidence::{Evidence, Kind, Source};
+    use rayon::prelude::*;
+    // the one-word "customer" of a calendar entry that names no other contact
+    let candidate = |e: &Evidence| -> Option<String> {
+        let f = &e.fields;
+        if e.source != Source::Calendar
+            || e.kind == Kind::NotBooking
+            || f.booking_ref.is_some()
+            || f.customer_email.is_some()
+            || f.customer_phone.is_some()
+        {
+            return None;
+        }
+        let n = text::fold(f.customer_name.as_deref()?);
+        (!n.contains(' ')).then_some(n)
     };
-    let mut customer_words: BTreeSet<(String, String)> = BTreeSet::new();
-    let mut days: BTreeMap<(String, String), BTreeSet<i64>> = BTreeMap::new();
-    for e in items.iter() {
-        if e.kind == Kind::NotBooking {
-            continue;
-        }
-        if e.source != Source::Calendar {
-            if let Some(n) = &e.fields.customer_name {
-                let t = e.tenant.clone().unwrap_or_default();
-                for w in text::fold(n).split(' ') {
-                    customer_words.insert((t.clone(), w.to_string()));
+    // (tenant, word) of every name word outside the calendars, and (tenant, word) → day
+    let (mut customer_words, days): (Vec<u64>, Vec<(u64, u64)>) = items
+        .par_iter()
+        .filter(|e| e.kind != Kind::NotBooking)
+        .fold(
+            || (Vec::new(), Vec::new()),
+            |(mut words, mut days), e| {
+                if e.source != Source::Calendar {
+                    if let Some(n) = &e.fields.customer_name {
+                        words.extend(
+                            text::fold(n)
+                                .split(' ')
+                                .map(|w| pair_hash(&e.tenant, w.as_bytes())),
+                        );
+                    }
+                } else if let (Some(n), Some(p)) = (candidate(e), e.fields.pickup_at) {
+                    days.push((
+                        pair_hash(&e.tenant, n.as_bytes()),
+                        p.div_euclid(86_400) as u64,
+                    ));
                 }
-            }
-            continue;
-        }
-        let f = &e.fields;
-        if f.booking_ref.is_some() || f.customer_email.is_some() || f.customer_phone.is_some() {
-            continue;
-        }
-        if let (Some(k), Some(p)) = (key(e), f.pickup_at) {
-            days.entry(k).or_default().insert(p.div_euclid(86_400));
-        }
-    }
-    let internal: BTreeSet<(String, String)> = days
+                (words, days)
+            },
+        )
+        .reduce(
+            || (Vec::new(), Vec::new()),
+            |(mut w1, mut d1), (w2, d2)| {
+                w1.extend(w2);
+                d1.extend(d2);
+                (w1, d1)
+            },
+        );
+    customer_words.par_sort_unstable();
+    customer_words.dedup();
+    let internal: Vec<u64> = keys_with_values(days, 3)
         .into_iter()
-        .filter(|(k, d)| d.len() >= 3 && !customer_words.contains(k))
-        .map(|(k, _)| k)
+        .filter(|k| customer_words.binary_search(k).is_err())
         .collect();
-    for e in items.iter_mut() {
-        if e.source != Source::Calendar || e.kind == Kind::NotBooking {
-            continue;
-        }
-        let f = &e.fields;
-        if f.booking_ref.is_some() || f.customer_email.is_some() || f.customer_phone.is_some() {
-            continue;
-        }
-        if let Some(k) = key(e).filter(|k| internal.contains(k)) {
+    if internal.is_empty() {
+        return;
+    }
+    items.par_iter_mut().for_each(|e| {
+        let Some(word) = candidate(e) else {
+            return;
+        };
+        if internal
+            .binary_search(&pair_hash(&e.tenant, word.as_bytes()))
+            .is_ok()
+        {
             e.kind = Kind::NotBooking;
             e.note = Some(format!(
-                "`{}` recurs on several days and names no customer: an internal event",
-                k.1
+                "`{word}` recurs on several days and names no customer: an internal event"
             ));
         }
-    }
+    });
 }

@@ -23,30 +23,39 @@ pub const CONF_FALLBACK: f32 = 0.45;
 /// Lower case, accents folded to ASCII, punctuation to single spaces: `Pick-up Date:` →
 /// `pick up date`. Labels, keywords and keys are compared in this form.
 pub fn fold(s: &str) -> String {
-    if s.is_ascii() {
-        // the common case, in one pass and one allocation
-        return fold_ascii(s);
-    }
-    fold_ascii(&deunicode::deunicode(&s.to_lowercase()))
-}
-
-/// [`fold`] of ASCII text.
-fn fold_ascii(ascii: &str) -> String {
-    let mut out = String::with_capacity(ascii.len());
+    // one pass and one allocation: this runs on every line of every mail
+    let mut out = String::with_capacity(s.len());
     let mut space = true;
-    for c in ascii.chars() {
-        if c.is_ascii_alphanumeric() || c == '#' {
-            out.push(c.to_ascii_lowercase());
-            space = false;
-        } else if !space {
-            out.push(' ');
-            space = true;
+    for c in s.chars() {
+        if c.is_ascii() {
+            fold_byte(&mut out, &mut space, c as u8);
+            continue;
+        }
+        for lower in c.to_lowercase() {
+            // a character without transliteration separates words, as punctuation does
+            let ascii = deunicode::deunicode_char(lower).unwrap_or(" ");
+            for b in ascii.bytes() {
+                fold_byte(&mut out, &mut space, b);
+            }
         }
     }
     if out.ends_with(' ') {
         out.pop();
     }
     out
+}
+
+/// Appends one ASCII byte to a [`fold`]ed string: letters and digits in lower case, anything
+/// else as one space between words.
+#[inline]
+fn fold_byte(out: &mut String, space: &mut bool, b: u8) {
+    if b.is_ascii_alphanumeric() || b == b'#' {
+        out.push(char::from(b.to_ascii_lowercase()));
+        *space = false;
+    } else if !*space {
+        out.push(' ');
+        *space = true;
+    }
 }
 
 /// True when `words` (folded) occurs in `hay` (folded) on word boundaries.
@@ -267,7 +276,10 @@ pub fn find_vehicle(s: &str, vocab: &Vocab) -> Option<(usize, usize)> {
     // Suzuki (Peugeot 208)": the surname Suzuki is a make too)
     let mut best: Option<(usize, usize, usize)> = None;
     for i in 0..words.len() {
-        for make in &vocab.makes {
+        let Some(heads) = vocab.make_heads.get(&folded[i]) else {
+            continue;
+        };
+        for make in heads.iter().map(|&m| &vocab.makes[m as usize]) {
             if i + make.len() > words.len() {
                 continue;
             }
@@ -288,7 +300,7 @@ pub fn find_vehicle(s: &str, vocab: &Vocab) -> Option<(usize, usize)> {
                         .next()
                         .is_some_and(|c| c.is_uppercase() || c.is_ascii_digit())
                         || w.chars().any(|c| c.is_ascii_digit());
-                    if !modelish || vocab.title_words.contains(fw) {
+                    if !modelish || vocab.title_words.contains(fw.as_str()) {
                         break;
                     }
                     j += 1;
@@ -339,13 +351,22 @@ pub fn clean_vehicle(v: &str, vocab: &Vocab) -> Option<String> {
         .to_string();
     // cut at the first word where a noise phrase ("or similar", "oder ähnlich") starts
     let words: Vec<&str> = v.split_whitespace().collect();
-    let folded: Vec<String> = words.iter().map(|w| fold(w)).collect();
-    let cut = (0..words.len()).find(|&i| {
-        let rest = folded[i..].join(" ");
-        vocab
-            .vehicle_noise
-            .iter()
-            .any(|n| rest == *n || rest.starts_with(&format!("{n} ")))
+    // the folded words joined once; the rest from word i on is a slice of it
+    let mut folded = String::with_capacity(v.len() + 8);
+    let mut starts = Vec::with_capacity(words.len());
+    for w in &words {
+        if !folded.is_empty() {
+            folded.push(' ');
+        }
+        starts.push(folded.len());
+        folded.push_str(&fold(w));
+    }
+    let cut = starts.iter().position(|&at| {
+        let rest = &folded[at..];
+        vocab.vehicle_noise.iter().any(|n| {
+            rest.strip_prefix(n.as_str())
+                .is_some_and(|after| after.is_empty() || after.starts_with(' '))
+        })
     });
     if let Some(i) = cut {
         v = words[..i].join(" ");
@@ -484,13 +505,13 @@ pub fn extract_labels(text: &str, ctx: &TextCtx, out: &mut Fields) {
         let fl = fold(label);
         if fl
             .split(' ')
-            .any(|w| ctx.vocab.skip_words.iter().any(|s| s == w))
+            .any(|w| ctx.vocab.skip_words.contains(w))
         {
             continue;
         }
         let is_new = fl
             .split(' ')
-            .any(|w| ctx.vocab.new_words.iter().any(|s| s == w));
+            .any(|w| ctx.vocab.new_words.contains(w));
         match lookup_label(ctx.vocab, &fl) {
             Some(kind) if value.is_empty() => carry = Some((kind, is_new)),
             Some(kind) => apply(kind, value, is_new, ctx, out, &mut pending, CONF_LABEL),

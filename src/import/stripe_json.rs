@@ -18,11 +18,13 @@
 //! - A charge's expanded `refunds` list is taken out and each refund read on its own (and emitted
 //!   as its own record), so a bad refund does not lose its charge.
 
+use std::borrow::Cow;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::Path;
 
-use serde::de::DeserializeOwned;
-use serde_json::{Map, Value};
+use serde::de::{DeserializeOwned, Deserializer, MapAccess, Visitor};
+use serde::Deserialize;
+use serde_json::value::RawValue;
 use stripe_shared::{
     Charge, ChargeStatus, CheckoutSession, CheckoutSessionPaymentStatus, PaymentIntent,
     PaymentIntentStatus, Refund,
@@ -184,11 +186,13 @@ pub(crate) fn account_from_path(path: &Path) -> Option<String> {
 }
 
 /// Every top-level JSON value of the file (one, or several for JSON Lines), or the position and
-/// reason of the first syntax error. A UTF-8 BOM (Windows editors add one) is skipped.
-fn top_level_values(bytes: &[u8]) -> Result<Vec<Value>, (String, String)> {
+/// reason of the first syntax error. A UTF-8 BOM (Windows editors add one) is skipped. The values
+/// stay raw text: the whole file is checked for syntax here, but only the fields a record needs
+/// are ever turned into data.
+fn top_level_values(bytes: &[u8]) -> Result<Vec<&RawValue>, (String, String)> {
     let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
     let mut values = Vec::new();
-    for item in serde_json::Deserializer::from_slice(bytes).into_iter::<Value>() {
+    for item in serde_json::Deserializer::from_slice(bytes).into_iter::<&RawValue>() {
         match item {
             Ok(v) => values.push(v),
             Err(e) => {
@@ -224,8 +228,8 @@ impl Out<'_> {
     }
 
     /// Rejects an object, naming its id next to its position when it has one.
-    fn reject_object(&mut self, position: &str, obj: &Map<String, Value>, reason: String) {
-        let position = match obj.get("id").and_then(Value::as_str) {
+    fn reject_object(&mut self, position: &str, obj: &Shallow, reason: String) {
+        let position = match obj.text("id") {
             Some(id) => format!("{position} ({id})"),
             None => position.to_string(),
         };
@@ -239,25 +243,27 @@ impl Out<'_> {
     }
 
     /// A top-level value: a list or search page, an array, or one object.
-    fn container(&mut self, value: Value, prefix: &str) {
-        match value {
-            Value::Array(items) => self.items(items, &format!("{prefix}[")),
-            Value::Object(obj) if is_page(&obj) => self.page(obj, &format!("{prefix}data[")),
-            other => {
+    fn container(&mut self, value: &RawValue, prefix: &str) {
+        if let Some(items) = array(value) {
+            return self.items(items, &format!("{prefix}["));
+        }
+        match Shallow::parse(value) {
+            Some(obj) if obj.is_page() => self.page(&obj, &format!("{prefix}data[")),
+            obj => {
                 let position = if prefix.is_empty() {
                     "root".to_string()
                 } else {
                     prefix.trim_end().to_string()
                 };
-                self.element(other, &position);
+                self.element(obj, &position);
             }
         }
     }
 
     /// The `data` of a list or search page.
-    fn page(&mut self, mut obj: Map<String, Value>, open: &str) {
-        match obj.remove("data") {
-            Some(Value::Array(items)) => self.items(items, open),
+    fn page(&mut self, obj: &Shallow, open: &str) {
+        match obj.get("data").and_then(array) {
+            Some(items) => self.items(items, open),
             _ => self.reject(
                 open.trim_end_matches('['),
                 "list page without a `data` array",
@@ -266,27 +272,25 @@ impl Out<'_> {
     }
 
     /// Array elements; `open` is the position up to the index (`data[`, `[`).
-    fn items(&mut self, items: Vec<Value>, open: &str) {
+    fn items(&mut self, items: Vec<&RawValue>, open: &str) {
         for (i, item) in items.into_iter().enumerate() {
             let position = format!("{open}{i}]");
-            match item {
+            match Shallow::parse(item) {
                 // Several saved pages in one array: read each page's data.
-                Value::Object(obj) if is_page(&obj) => {
-                    self.page(obj, &format!("{position}.data["));
-                }
-                other => self.element(other, &position),
+                Some(obj) if obj.is_page() => self.page(&obj, &format!("{position}.data[")),
+                obj => self.element(obj, &position),
             }
         }
     }
 
-    /// One object, dispatched on its `object` field.
-    fn element(&mut self, value: Value, position: &str) {
-        let Value::Object(obj) = value else {
+    /// One object (`None`: the value was not an object), dispatched on its `object` field.
+    fn element(&mut self, obj: Option<Shallow>, position: &str) {
+        let Some(obj) = obj else {
             self.reject(position, "not a JSON object");
             return;
         };
-        let kind = obj.get("object").and_then(Value::as_str).unwrap_or("");
-        match kind {
+        let kind = obj.text("object").unwrap_or_default();
+        match kind.as_ref() {
             "charge" => self.charge(obj, position),
             "refund" => self.refund(obj, position, None, None),
             "payment_intent" => self.payment_intent(obj, position),
@@ -299,32 +303,36 @@ impl Out<'_> {
         }
     }
 
-    fn charge(&mut self, mut obj: Map<String, Value>, position: &str) {
-        // Taken out before typing: each embedded refund is read (and rejected) on its own.
-        let refunds = obj.remove("refunds");
+    fn charge(&mut self, obj: Shallow, position: &str) {
+        // `refunds` is not among the typed fields: each embedded refund is read (and
+        // rejected) on its own.
         let charge = match typed::<Charge>(&obj, CHARGE_FIELDS) {
             Ok(c) => c,
-            Err(e) => return self.reject_object(position, &obj, e.to_string()),
+            Err(e) => return self.reject_object(position, &obj, e),
         };
         let record = self.charge_record(charge, position);
         let (charge_id, account) = (record.id.clone(), record.account.clone());
         self.push(record);
-        let Some(Value::Object(mut list)) = refunds else {
-            return;
-        };
-        let Some(Value::Array(items)) = list.remove("data") else {
+        let Some(items) = obj
+            .get("refunds")
+            .and_then(Shallow::parse)
+            .and_then(|list| list.get("data").and_then(array))
+        else {
             return;
         };
         for (i, item) in items.into_iter().enumerate() {
             let position = format!("{position}.refunds.data[{i}]");
-            match item {
-                Value::Object(r) if r.get("object").is_none_or(|o| o == "refund") => {
+            match Shallow::parse(item) {
+                Some(r)
+                    if r.get("object").is_none()
+                        || r.text("object").as_deref() == Some("refund") =>
+                {
                     self.refund(r, &position, Some(&charge_id), account.as_deref());
                 }
-                Value::Object(r) => {
+                Some(r) => {
                     self.reject_object(&position, &r, "expected a refund in `refunds`".into())
                 }
-                _ => self.reject(position, "not a JSON object"),
+                None => self.reject(position, "not a JSON object"),
             }
         }
     }
@@ -372,14 +380,14 @@ impl Out<'_> {
     /// A refund on its own or embedded in a charge (`parent`: that charge's id and account).
     fn refund(
         &mut self,
-        obj: Map<String, Value>,
+        obj: Shallow,
         position: &str,
         parent_charge: Option<&str>,
         parent_account: Option<&str>,
     ) {
         let r = match typed::<Refund>(&obj, REFUND_FIELDS) {
             Ok(r) => r,
-            Err(e) => return self.reject_object(position, &obj, e.to_string()),
+            Err(e) => return self.reject_object(position, &obj, e),
         };
         let status = r.status.as_deref().unwrap_or("").to_ascii_lowercase();
         let mut links: Vec<String> = r.charge.iter().map(|c| c.id().to_string()).collect();
@@ -412,10 +420,10 @@ impl Out<'_> {
         self.push(record);
     }
 
-    fn payment_intent(&mut self, obj: Map<String, Value>, position: &str) {
+    fn payment_intent(&mut self, obj: Shallow, position: &str) {
         let pi = match typed::<PaymentIntent>(&obj, PAYMENT_INTENT_FIELDS) {
             Ok(pi) => pi,
-            Err(e) => return self.reject_object(position, &obj, e.to_string()),
+            Err(e) => return self.reject_object(position, &obj, e),
         };
         let account = pi
             .transfer_data
@@ -456,10 +464,10 @@ impl Out<'_> {
         self.push(record);
     }
 
-    fn session(&mut self, obj: Map<String, Value>, position: &str) {
+    fn session(&mut self, obj: Shallow, position: &str) {
         let s = match typed::<CheckoutSession>(&obj, SESSION_FIELDS) {
             Ok(s) => s,
-            Err(e) => return self.reject_object(position, &obj, e.to_string()),
+            Err(e) => return self.reject_object(position, &obj, e),
         };
         let paid = matches!(s.payment_status, CheckoutSessionPaymentStatus::Paid);
         let status = if paid {
@@ -508,42 +516,144 @@ impl Out<'_> {
     }
 }
 
-/// `{"object":"list"|"search_result","data":[...]}`.
-fn is_page(obj: &Map<String, Value>) -> bool {
-    matches!(
-        obj.get("object").and_then(Value::as_str),
-        Some("list" | "search_result")
-    )
+/// A JSON object read one level deep: its keys and the raw text of each value. Card details,
+/// Radar outcomes and every other field we never read are skipped over, never built as data;
+/// that is most of a charge, and most of the time of reading one.
+struct Shallow<'a>(Vec<(Cow<'a, str>, &'a RawValue)>);
+
+impl<'a> Shallow<'a> {
+    /// The object `raw` holds; `None` when it holds another kind of value.
+    fn parse(raw: &'a RawValue) -> Option<Shallow<'a>> {
+        let text = raw.get();
+        if !text.trim_start().starts_with('{') {
+            return None;
+        }
+        serde_json::from_str(text).ok()
+    }
+
+    /// The raw value of `key`; the last one counts when a key repeats, as in `serde_json`.
+    fn get(&self, key: &str) -> Option<&'a RawValue> {
+        self.0.iter().rev().find(|(k, _)| k == key).map(|(_, v)| *v)
+    }
+
+    /// The string value of `key` (`None` when absent or not a string).
+    fn text(&self, key: &str) -> Option<Cow<'a, str>> {
+        self.get(key).and_then(text)
+    }
+
+    /// `{"object":"list"|"search_result","data":[...]}`.
+    fn is_page(&self) -> bool {
+        matches!(
+            self.text("object").as_deref(),
+            Some("list" | "search_result")
+        )
+    }
+}
+
+impl<'de> Deserialize<'de> for Shallow<'de> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct Fields;
+        impl<'de> Visitor<'de> for Fields {
+            type Value = Shallow<'de>;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a JSON object")
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+                let mut fields = Vec::new();
+                while let Some((k, v)) = map.next_entry::<Text<'de>, &'de RawValue>()? {
+                    fields.push((k.0, v));
+                }
+                Ok(Shallow(fields))
+            }
+        }
+        d.deserialize_map(Fields)
+    }
+}
+
+/// A JSON string, borrowed from the file unless it has escapes.
+struct Text<'a>(Cow<'a, str>);
+
+impl<'de> Deserialize<'de> for Text<'de> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct Chars;
+        impl<'de> Visitor<'de> for Chars {
+            type Value = Text<'de>;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a string")
+            }
+            fn visit_borrowed_str<E>(self, v: &'de str) -> Result<Self::Value, E> {
+                Ok(Text(Cow::Borrowed(v)))
+            }
+            fn visit_str<E>(self, v: &str) -> Result<Self::Value, E> {
+                Ok(Text(Cow::Owned(v.to_string())))
+            }
+        }
+        d.deserialize_str(Chars)
+    }
+}
+
+/// The string `raw` holds, if it holds one.
+fn text(raw: &RawValue) -> Option<Cow<'_, str>> {
+    serde_json::from_str::<Text>(raw.get()).ok().map(|t| t.0)
+}
+
+/// The elements of the array `raw` holds, if it holds one.
+fn array(raw: &RawValue) -> Option<Vec<&RawValue>> {
+    if !raw.get().trim_start().starts_with('[') {
+        return None;
+    }
+    serde_json::from_str(raw.get()).ok()
 }
 
 /// Types `obj` as `T` after keeping only `fields` and collapsing id-only references (see the
-/// module doc for why).
-fn typed<T: DeserializeOwned>(
-    obj: &Map<String, Value>,
-    fields: &[&str],
-) -> Result<T, serde_json::Error> {
-    let mut kept: Map<String, Value> = fields
-        .iter()
-        .filter_map(|&f| obj.get(f).map(|v| (f.to_string(), v.clone())))
-        .collect();
-    for field in ID_ONLY_FIELDS {
-        collapse_to_id(&mut kept, field);
-    }
-    if let Some(Value::Object(transfer)) = kept.get_mut("transfer_data") {
-        collapse_to_id(transfer, "destination");
-    }
-    serde_json::from_value(Value::Object(kept))
+/// module doc for why). The kept fields are copied as raw text into one small object, so only
+/// they are ever parsed.
+fn typed<T: DeserializeOwned>(obj: &Shallow, fields: &[&str]) -> Result<T, String> {
+    let mut json = String::with_capacity(1024);
+    write_kept(&mut json, obj, fields);
+    serde_json::from_str(&json).map_err(|e| {
+        // the position is in our reduced copy, not in the file: leave it out
+        let mut reason = e.to_string();
+        if let Some(at) = reason.rfind(" at line ") {
+            reason.truncate(at);
+        }
+        reason
+    })
 }
 
-/// Replaces an expanded object at `field` by its `id` string.
-fn collapse_to_id(obj: &mut Map<String, Value>, field: &str) {
-    let id = match obj.get(field) {
-        Some(Value::Object(expanded)) => expanded.get("id").and_then(Value::as_str),
-        _ => None,
-    };
-    if let Some(id) = id.map(str::to_string) {
-        obj.insert(field.to_string(), Value::String(id));
+/// Transfer data fields kept for typing (its `destination` is an id-only reference).
+const TRANSFER_FIELDS: &[&str] = &["amount", "destination"];
+
+/// Writes `{"field":<raw>,...}` for the `fields` that `obj` has, with expanded id-only
+/// references replaced by their id.
+fn write_kept(out: &mut String, obj: &Shallow, fields: &[&str]) {
+    out.push('{');
+    let mut first = true;
+    for &field in fields {
+        let Some(raw) = obj.get(field) else {
+            continue;
+        };
+        if !first {
+            out.push(',');
+        }
+        first = false;
+        out.push('"');
+        out.push_str(field);
+        out.push_str("\":");
+        let collapse = ID_ONLY_FIELDS.contains(&field) || field == "destination";
+        let expanded = (collapse || field == "transfer_data")
+            .then(|| Shallow::parse(raw))
+            .flatten();
+        match expanded {
+            Some(inner) if field == "transfer_data" => write_kept(out, &inner, TRANSFER_FIELDS),
+            Some(inner) => match inner.get("id").filter(|id| text(id).is_some()) {
+                Some(id) => out.push_str(id.get()),
+                None => out.push_str(raw.get()),
+            },
+            None => out.push_str(raw.get()),
+        }
     }
+    out.push('}');
 }
 
 /// Trimmed text, `None` when absent or blank (Stripe sends `""` as often as `null`).
@@ -559,6 +669,7 @@ fn sorted(map: HashMap<String, String>) -> BTreeMap<String, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use serde_json::Value;
 
     const FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/stripe");
 

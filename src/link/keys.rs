@@ -64,7 +64,7 @@ impl<'a> Keys<'a> {
             .map(|n| {
                 fold(n)
                     .split(' ')
-                    .filter(|w| !w.is_empty() && !vocab.honorifics.iter().any(|h| h == w))
+                    .filter(|w| !w.is_empty() && !vocab.honorifics.contains(*w))
                     .map(str::to_string)
                     .collect()
             })

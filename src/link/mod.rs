@@ -282,38 +282,43 @@ pub fn link(items: &[&Evidence], vocab: &Vocab, plan: &Plan) -> Result<Linked> {
     // (a, b) pairs are unique, so the unstable sort is deterministic
     scored.par_sort_unstable_by(|x, y| y.0.total_cmp(&x.0).then(x.1.cmp(&y.1)).then(x.2.cmp(&y.2)));
     let ambiguous = find_ambiguous(&scored, &mut dsu);
-    let mut weakest: BTreeMap<usize, f32> = BTreeMap::new();
+    let mut held = vec![false; items.len()];
+    for &i in ambiguous.keys() {
+        held[i] = true;
+    }
+    // indexed by cluster root (the smallest member, see `Dsu::union`)
+    let mut weakest: Vec<Option<f32>> = vec![None; items.len()];
     for &(s, a, b) in &scored {
-        if ambiguous.contains_key(&a) || ambiguous.contains_key(&b) {
+        if held[a] || held[b] {
             continue;
         }
         if dsu.find(a) != dsu.find(b) && dsu.compatible(a, b) {
-            let wa = weakest.remove(&dsu.find(a));
-            let wb = weakest.remove(&dsu.find(b));
+            let wa = weakest[dsu.find(a)].take();
+            let wb = weakest[dsu.find(b)].take();
             dsu.union(a, b);
             let w = [wa, wb, Some(s)]
                 .into_iter()
                 .flatten()
                 .fold(f32::MAX, f32::min);
             let root = dsu.find(a);
-            weakest.insert(root, w);
+            weakest[root] = Some(w);
         }
     }
-    let mut groups: BTreeMap<usize, Vec<usize>> = BTreeMap::new();
-    for i in 0..items.len() {
-        if ambiguous.contains_key(&i) {
-            continue;
-        }
-        let r = dsu.find(i);
-        groups.entry(r).or_default().push(i);
-    }
+    // a root is its cluster's smallest member: walking the items in order meets each
+    // cluster first at its root, so the clusters come out sorted by their first index
+    let mut cluster_of: Vec<u32> = vec![u32::MAX; items.len()];
     let mut linked = Linked {
         candidate_pairs: pairs.len(),
         ..Default::default()
     };
-    for (root, members) in groups {
-        linked.weakest.push(weakest.get(&root).copied());
-        linked.clusters.push(members);
+    for (i, _) in held.iter().enumerate().filter(|(_, h)| !**h) {
+        let r = dsu.find(i);
+        if cluster_of[r] == u32::MAX {
+            cluster_of[r] = linked.clusters.len() as u32;
+            linked.clusters.push(Vec::new());
+            linked.weakest.push(weakest[r]);
+        }
+        linked.clusters[cluster_of[r] as usize].push(i);
     }
     linked.ambiguous = ambiguous.into_iter().collect();
     Ok(linked)
@@ -322,22 +327,28 @@ pub fn link(items: &[&Evidence], vocab: &Vocab, plan: &Plan) -> Result<Linked> {
 /// Single items (no ref) whose two best candidate clusters score within [`MARGIN`]: placing
 /// them would be a coin toss, so a person decides.
 fn find_ambiguous(scored: &[(f32, usize, usize)], dsu: &mut Dsu) -> BTreeMap<usize, String> {
-    let mut best: BTreeMap<usize, Vec<(f32, usize)>> = BTreeMap::new();
-    for &(s, a, b) in scored {
+    // (single item, position in `scored`, score, root of the other side), grouped by item
+    // below; `scored` is best first, so each item's candidates stay best first
+    let mut seen: Vec<(usize, usize, f32, usize)> = Vec::new();
+    for (k, &(s, a, b)) in scored.iter().enumerate() {
         for (me, other) in [(a, b), (b, a)] {
             let root_me = dsu.find(me);
             let single = dsu.sum[root_me].members == 1 && dsu.sum[root_me].refs.is_empty();
             if single {
-                let ro = dsu.find(other);
-                let v = best.entry(me).or_default();
-                if !v.iter().any(|(_, r)| *r == ro) {
-                    v.push((s, ro));
-                }
+                seen.push((me, k, s, dsu.find(other)));
             }
         }
     }
+    seen.sort_unstable_by_key(|x| (x.0, x.1));
     let mut out = BTreeMap::new();
-    for (me, mut v) in best {
+    for group in seen.chunk_by(|x, y| x.0 == y.0) {
+        let me = group[0].0;
+        let mut v: Vec<(f32, usize)> = Vec::new();
+        for &(_, _, s, ro) in group {
+            if !v.iter().any(|(_, r)| *r == ro) {
+                v.push((s, ro));
+            }
+        }
         v.sort_by(|x, y| y.0.total_cmp(&x.0));
         if v.len() >= 2 && v[0].0 - v[1].0 < MARGIN {
             // two candidates that are themselves one booking are no ambiguity

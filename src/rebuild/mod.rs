@@ -2,6 +2,7 @@
 
 pub mod phone;
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 
 use serde::Serialize;
@@ -64,6 +65,9 @@ use crate::evidence::{Evidence, Field, Kind, Source};
 use crate::extract::config::Vocab;
 use crate::extract::text::fold;
 use crate::plan::Plan;
+
+/// Field → evidence id (or an inferred-value note) and confidence, as the fields are chosen.
+type Prov<'a> = Vec<(Field, Cow<'a, str>, f32)>;
 
 /// Values below this confidence only count when nothing better exists.
 const TRUSTED: f32 = 0.6;
@@ -131,7 +135,7 @@ macro_rules! pick {
         let cands: Vec<Cand<_>> = $items
             .iter()
             .filter_map(|e| {
-                e.fields.$field.clone().map(|v| Cand {
+                e.fields.$field.as_ref().map(|v| Cand {
                     value: v,
                     ev: *e,
                     conf: weight(e, $f),
@@ -140,22 +144,22 @@ macro_rules! pick {
             })
             .collect();
         choose(cands, $rule).map(|c| {
-            $prov.push(($f, c.ev.id.clone(), c.conf));
-            c.value
+            $prov.push(($f, Cow::Borrowed(c.ev.id.as_str()), c.conf));
+            c.value.clone()
         })
     }};
 }
 
 /// Rebuilds one booking from a cluster; None when the cluster is not a booking.
-pub fn rebuild(
-    items: &[&Evidence],
+pub fn rebuild<'a>(
+    items: &[&'a Evidence],
     plan: &Plan,
     vocab: &Vocab,
     weakest_link: Option<f32>,
 ) -> Option<Booking> {
     let tenant_slug = items.iter().find_map(|e| e.tenant.clone())?;
     let tenant = plan.tenant(&tenant_slug)?;
-    let mut prov: Vec<(Field, String, f32)> = Vec::new();
+    let mut prov: Prov<'a> = Vec::new();
     let booking_ref = pick!(
         items,
         booking_ref,
@@ -224,10 +228,10 @@ pub fn rebuild(
         let first_paid = items
             .iter()
             .filter(|e| e.source == Source::Stripe && e.fields.amount_paid.is_some_and(|a| a > 0))
-            .map(|e| e.id.clone())
+            .map(|e| e.id.as_str())
             .min()?;
         (amount_paid > 0).then(|| {
-            prov.push((Field::Total, first_paid, 0.4));
+            prov.push((Field::Total, Cow::Borrowed(first_paid), 0.4));
             amount_paid
         })
     });
@@ -283,7 +287,7 @@ pub fn rebuild(
     };
     let provenance = prov
         .iter()
-        .map(|(f, id, _)| (f.name().to_string(), id.clone()))
+        .map(|(f, id, _)| (f.name().to_string(), id.to_string()))
         .collect();
     let field_confidence = prov
         .iter()
@@ -320,19 +324,15 @@ pub fn rebuild(
 
 /// Names: the most trusted, but a full name beats a bare surname or initial of similar trust
 /// ("Brigitte Hoffmann" from a charge over "Hoffmann" from a calendar title).
-fn pick_name(
-    items: &[&Evidence],
-    vocab: &Vocab,
-    prov: &mut Vec<(Field, String, f32)>,
-) -> Option<String> {
+fn pick_name<'a>(items: &[&'a Evidence], vocab: &Vocab, prov: &mut Prov<'a>) -> Option<String> {
     let all: Vec<&str> = items
         .iter()
         .filter_map(|e| e.fields.customer_name.as_deref())
         .collect();
-    let cands: Vec<Cand<String>> = items
+    let cands: Vec<Cand<&str>> = items
         .iter()
         .filter_map(|e| {
-            e.fields.customer_name.clone().map(|v| {
+            e.fields.customer_name.as_deref().map(|v| {
                 let words = v
                     .split_whitespace()
                     .filter(|w| w.trim_end_matches('.').chars().count() > 1)
@@ -354,8 +354,8 @@ fn pick_name(
                         - shouting
                         - mangled
                         + name_source_bias(e.source)
-                        + formality(&v, &all, vocab)
-                        + accents(&v, &all),
+                        + formality(v, &all, vocab)
+                        + accents(v, &all),
                     value: v,
                     ev: e,
                     day_only: false,
@@ -366,22 +366,22 @@ fn pick_name(
     choose(cands, Rule::MostTrusted).map(|c| {
         prov.push((
             Field::CustomerName,
-            c.ev.id.clone(),
+            Cow::Borrowed(c.ev.id.as_str()),
             (c.conf - 0.2).clamp(0.0, 1.0),
         ));
-        c.value
+        c.value.to_string()
     })
 }
 
 /// No evidence names the return place: a rental goes back where it was picked up unless a
 /// mail says otherwise, so the pick-up place stands in, with a low confidence and a
 /// provenance that says it was inferred (`same_as:pickup_location <evidence id>`).
-fn round_trip(pickup: &Option<String>, prov: &mut Vec<(Field, String, f32)>) -> Option<String> {
+fn round_trip(pickup: &Option<String>, prov: &mut Prov) -> Option<String> {
     let place = pickup.clone()?;
     let from = prov.iter().find(|p| p.0 == Field::PickupLocation)?;
     let entry = (
         Field::ReturnLocation,
-        format!("{INFERRED_SAME_AS}pickup_location {}", from.1),
+        Cow::Owned(format!("{INFERRED_SAME_AS}pickup_location {}", from.1)),
         (from.2 * 0.5).min(ROUND_TRIP_CONFIDENCE),
     );
     prov.push(entry);
@@ -459,7 +459,7 @@ fn name_source_bias(s: Source) -> f32 {
     }
 }
 
-fn pick_time(items: &[&Evidence], f: Field, prov: &mut Vec<(Field, String, f32)>) -> Option<i64> {
+fn pick_time<'a>(items: &[&'a Evidence], f: Field, prov: &mut Prov<'a>) -> Option<i64> {
     let cands: Vec<Cand<i64>> = items
         .iter()
         .filter_map(|e| {
@@ -476,7 +476,7 @@ fn pick_time(items: &[&Evidence], f: Field, prov: &mut Vec<(Field, String, f32)>
         })
         .collect();
     choose(cands, Rule::Newest).map(|c| {
-        prov.push((f, c.ev.id.clone(), c.conf));
+        prov.push((f, Cow::Borrowed(c.ev.id.as_str()), c.conf));
         c.value
     })
 }
