@@ -12,15 +12,16 @@ pub struct Keys<'a> {
     pub tenant: &'a str,
     pub source: Source,
     /// Upper case, letters and digits only.
-    pub booking_ref: Option<String>,
+    pub booking_ref: Option<Box<str>>,
     pub stripe_ids: &'a [String],
     /// Hash of the lower-cased address: e-mails and phones are only ever compared for
     /// equality, and a million of them as strings cost hundreds of megabytes.
     pub email: Option<u64>,
     /// Hash of the last 9 digits.
     pub phone: Option<u64>,
-    /// Folded name tokens, honorifics removed.
-    pub name: Vec<String>,
+    /// Folded name tokens, honorifics removed, joined by single spaces (one allocation per
+    /// item instead of one per token: there are a million items).
+    pub name: Box<str>,
     pub pickup: Option<i64>,
     pub pickup_day_only: bool,
     /// Local day number of pick-up / return in the tenant's zone.
@@ -28,10 +29,11 @@ pub struct Keys<'a> {
     pub ret: Option<i64>,
     pub return_day_only: bool,
     pub rday: Option<i32>,
-    pub vehicle: Option<String>,
-    pub location: Option<String>,
+    pub vehicle: Option<Box<str>>,
+    /// Hash of the folded pick-up place (only compared for equality).
+    pub location: Option<u64>,
     /// Amounts this item shows (total, deposit, balance, paid), minor units.
-    pub amounts: Vec<i64>,
+    pub amounts: Amounts,
     /// Local day the source first saw the booking.
     pub oday: Option<i32>,
     /// When the source first saw the booking (epoch seconds).
@@ -56,7 +58,7 @@ fn local_day(ts: i64, tz: chrono_tz::Tz) -> Option<i32> {
 impl<'a> Keys<'a> {
     pub fn of(e: &'a Evidence, vocab: &Vocab, tz: chrono_tz::Tz) -> Keys<'a> {
         let f = &e.fields;
-        let name: Vec<String> = f
+        let name: Box<str> = f
             .customer_name
             .as_deref()
             // a name a legacy charset mangled ("Tomá? ?im?nek") says nothing either way
@@ -65,22 +67,16 @@ impl<'a> Keys<'a> {
                 fold(n)
                     .split(' ')
                     .filter(|w| !w.is_empty() && !vocab.honorifics.contains(*w))
-                    .map(str::to_string)
-                    .collect()
+                    .collect::<Vec<_>>()
+                    .join(" ")
+                    .into()
             })
             .unwrap_or_default();
-        let mut amounts: Vec<i64> = [f.total, f.deposit, f.amount_paid]
-            .into_iter()
-            .flatten()
-            .filter(|a| *a > 0)
-            .collect();
-        if let (Some(t), Some(d)) = (f.total, f.deposit) {
-            if t > d && d > 0 {
-                amounts.push(t - d);
-            }
-        }
-        amounts.sort_unstable();
-        amounts.dedup();
+        let balance = match (f.total, f.deposit) {
+            (Some(t), Some(d)) if t > d && d > 0 => Some(t - d),
+            _ => None,
+        };
+        let amounts = Amounts::of([f.total, f.deposit, f.amount_paid, balance]);
         Keys {
             tenant: e.tenant.as_deref().unwrap_or_default(),
             source: e.source,
@@ -88,7 +84,8 @@ impl<'a> Keys<'a> {
                 .booking_ref
                 .as_deref()
                 .map(norm_ref)
-                .filter(|r| r.len() >= 3),
+                .filter(|r| r.len() >= 3)
+                .map(String::into_boxed_str),
             stripe_ids: &f.stripe_ids,
             email: f
                 .customer_email
@@ -112,20 +109,31 @@ impl<'a> Keys<'a> {
             ret: f.return_at,
             return_day_only: f.return_day_only,
             rday: f.return_at.and_then(|t| local_day(t, tz)),
-            vehicle: f.vehicle.as_deref().map(fold).filter(|v| !v.is_empty()),
+            vehicle: f
+                .vehicle
+                .as_deref()
+                .map(fold)
+                .filter(|v| !v.is_empty())
+                .map(String::into_boxed_str),
             location: f
                 .pickup_location
                 .as_deref()
                 .map(fold)
-                .filter(|v| !v.is_empty()),
+                .filter(|v| !v.is_empty())
+                .map(|v| KeyHash::new(b'l').part(v.as_bytes()).0),
             amounts,
             oday: e.first_seen.and_then(|t| local_day(t, tz)),
             seen: e.first_seen,
         }
     }
 
+    /// The name's tokens, first name first.
+    pub fn name_tokens(&self) -> impl Iterator<Item = &str> {
+        self.name.split(' ').filter(|w| !w.is_empty())
+    }
+
     pub fn surname(&self) -> Option<&str> {
-        self.name.last().map(String::as_str)
+        self.name_tokens().last()
     }
 
     pub fn shares_stripe_id(&self, o: &Keys) -> bool {
@@ -139,7 +147,7 @@ impl<'a> Keys<'a> {
     pub fn block_keys(&self) -> Vec<(u64, bool)> {
         let t = self.tenant.as_bytes();
         let key = |tag: u8| KeyHash::new(tag).part(t);
-        let mut out = Vec::with_capacity(8 + 3 * self.amounts.len());
+        let mut out = Vec::with_capacity(8 + 3 * self.amounts.as_slice().len());
         if let Some(r) = &self.booking_ref {
             out.push((key(b'r').part(r.as_bytes()).0, true));
         }
@@ -156,8 +164,8 @@ impl<'a> Keys<'a> {
         if let (Some(s), Some(d)) = (surname, self.pday) {
             out.push((key(b'n').part(s).num(d.into()).0, false));
         }
-        if self.name.len() >= 2 {
-            let mut full: Vec<&str> = self.name.iter().map(String::as_str).collect();
+        if self.name.contains(' ') {
+            let mut full: Vec<&str> = self.name_tokens().collect();
             full.sort_unstable();
             let h = full.iter().fold(key(b'f'), |h, w| h.part(w.as_bytes()));
             out.push((h.0, false));
@@ -172,7 +180,7 @@ impl<'a> Keys<'a> {
                 .fold(key(b'v'), |h, w| h.part(w.as_bytes()));
             out.push((h.num(d.into()).0, false));
         }
-        for &a in &self.amounts {
+        for &a in self.amounts.as_slice() {
             if let Some(d) = self.oday {
                 // and the next day: a charge at 00:01 belongs with the mail of 23:59
                 let h = key(b'a').num(a);
@@ -184,6 +192,38 @@ impl<'a> Keys<'a> {
             }
         }
         out
+    }
+}
+
+/// Up to four distinct positive amounts, sorted, kept inline (no allocation per item).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Amounts {
+    values: [i64; 4],
+    len: u8,
+}
+
+impl Amounts {
+    pub fn of(values: [Option<i64>; 4]) -> Amounts {
+        let mut out = Amounts::default();
+        for v in values.into_iter().flatten().filter(|v| *v > 0) {
+            out.values[usize::from(out.len)] = v;
+            out.len += 1;
+        }
+        let n = usize::from(out.len);
+        out.values[..n].sort_unstable();
+        let mut kept = 0;
+        for i in 0..n {
+            if kept == 0 || out.values[i] != out.values[kept - 1] {
+                out.values[kept] = out.values[i];
+                kept += 1;
+            }
+        }
+        out.len = kept as u8;
+        out
+    }
+
+    pub fn as_slice(&self) -> &[i64] {
+        &self.values[..usize::from(self.len)]
     }
 }
 

@@ -271,12 +271,13 @@ pub fn link(items: &[&Evidence], vocab: &Vocab, plan: &Plan) -> Result<Linked> {
         }
     }
     // scored links, best first
-    let mut scored: Vec<(f32, usize, usize)> = pairs
+    // (score, left, right) with u32 indices: millions of pairs, half the memory of usize
+    let mut scored: Vec<(f32, u32, u32)> = pairs
         .par_iter()
         .filter(|p| !p.2 || keys[p.0 as usize].booking_ref != keys[p.1 as usize].booking_ref)
         .filter_map(|&(a, b, _)| {
             let s = score::pair(&keys[a as usize], &keys[b as usize], vocab);
-            (s >= THRESHOLD).then_some((s, a as usize, b as usize))
+            (s >= THRESHOLD).then_some((s, a, b))
         })
         .collect();
     // (a, b) pairs are unique, so the unstable sort is deterministic
@@ -289,6 +290,7 @@ pub fn link(items: &[&Evidence], vocab: &Vocab, plan: &Plan) -> Result<Linked> {
     // indexed by cluster root (the smallest member, see `Dsu::union`)
     let mut weakest: Vec<Option<f32>> = vec![None; items.len()];
     for &(s, a, b) in &scored {
+        let (a, b) = (a as usize, b as usize);
         if held[a] || held[b] {
             continue;
         }
@@ -326,11 +328,12 @@ pub fn link(items: &[&Evidence], vocab: &Vocab, plan: &Plan) -> Result<Linked> {
 
 /// Single items (no ref) whose two best candidate clusters score within [`MARGIN`]: placing
 /// them would be a coin toss, so a person decides.
-fn find_ambiguous(scored: &[(f32, usize, usize)], dsu: &mut Dsu) -> BTreeMap<usize, String> {
+fn find_ambiguous(scored: &[(f32, u32, u32)], dsu: &mut Dsu) -> BTreeMap<usize, String> {
     // (single item, position in `scored`, score, root of the other side), grouped by item
     // below; `scored` is best first, so each item's candidates stay best first
     let mut seen: Vec<(usize, usize, f32, usize)> = Vec::new();
     for (k, &(s, a, b)) in scored.iter().enumerate() {
+        let (a, b) = (a as usize, b as usize);
         for (me, other) in [(a, b), (b, a)] {
             let root_me = dsu.find(me);
             let single = dsu.sum[root_me].members == 1 && dsu.sum[root_me].refs.is_empty();

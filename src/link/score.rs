@@ -55,7 +55,7 @@ pub fn pair(a: &Keys, b: &Keys, vocab: &Vocab) -> f32 {
             s += 1.0;
         }
     }
-    if a.amounts.iter().any(|x| b.amounts.contains(x)) {
+    if a.amounts.as_slice().iter().any(|x| b.amounts.as_slice().contains(x)) {
         s += 2.0;
     }
     // booked at the same moment (the deposit charge and the confirmation mail minutes apart),
@@ -99,14 +99,15 @@ fn when(
     -full * 1.25
 }
 
-/// Surname similarity (typos allowed), first names by nickname group or initial.
-pub fn names(a: &[String], b: &[String], vocab: &Vocab) -> f32 {
-    let (Some(sa), Some(sb)) = (a.last(), b.last()) else {
+/// Surname similarity (typos allowed), first names by nickname group or initial. `a` and `b`
+/// are folded names, tokens separated by single spaces ([`Keys::name`]).
+pub fn names(a: &str, b: &str, vocab: &Vocab) -> f32 {
+    let (Some(sa), Some(sb)) = (tokens(a).last(), tokens(b).last()) else {
         return 0.0;
     };
     let surname = if sa == sb {
         3.0
-    } else if a.iter().any(|t| t == sb) || b.iter().any(|t| t == sa) {
+    } else if tokens(a).any(|t| t == sb) || tokens(b).any(|t| t == sa) {
         2.5
     } else {
         let jw = strsim::jaro_winkler(sa, sb) as f32;
@@ -118,13 +119,12 @@ pub fn names(a: &[String], b: &[String], vocab: &Vocab) -> f32 {
             -3.0
         }
     };
-    let first = match (a.len() >= 2, b.len() >= 2) {
+    let first = match (tokens(a).nth(1).is_some(), tokens(b).nth(1).is_some()) {
         (true, true) => {
-            let (fa, fb) = (&a[0], &b[0]);
+            let (fa, fb) = (tokens(a).next().unwrap_or(""), tokens(b).next().unwrap_or(""));
             if fa == fb {
                 1.5
-            } else if (fa.len() == 1 && fb.starts_with(fa.as_str()))
-                || (fb.len() == 1 && fa.starts_with(fb.as_str()))
+            } else if (fa.len() == 1 && fb.starts_with(fa)) || (fb.len() == 1 && fa.starts_with(fb))
             {
                 0.75
             } else if same_nick(fa, fb, vocab) {
@@ -138,6 +138,11 @@ pub fn names(a: &[String], b: &[String], vocab: &Vocab) -> f32 {
         _ => 0.0,
     };
     surname + first
+}
+
+/// The tokens of a folded name.
+fn tokens(name: &str) -> impl Iterator<Item = &str> {
+    name.split(' ').filter(|w| !w.is_empty())
 }
 
 fn same_nick(a: &str, b: &str, vocab: &Vocab) -> bool {
