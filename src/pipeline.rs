@@ -493,7 +493,11 @@ pub fn run_from_evidence(
                 GapDecision::AlreadyInDatabase { .. } => {
                     summary.items_in_bookings += n;
                     summary.already_in_database += 1;
-                    summary.tenants.entry(tenant).or_default().already_in_database += 1;
+                    summary
+                        .tenants
+                        .entry(tenant)
+                        .or_default()
+                        .already_in_database += 1;
                 }
                 GapDecision::BookedBeforeWindow => {
                     summary.items_in_bookings += n;

@@ -503,15 +503,10 @@ pub fn extract_labels(text: &str, ctx: &TextCtx, out: &mut Fields) {
         }
         let (label, value) = split_label(line).unwrap_or((line, ""));
         let fl = fold(label);
-        if fl
-            .split(' ')
-            .any(|w| ctx.vocab.skip_words.contains(w))
-        {
+        if fl.split(' ').any(|w| ctx.vocab.skip_words.contains(w)) {
             continue;
         }
-        let is_new = fl
-            .split(' ')
-            .any(|w| ctx.vocab.new_words.contains(w));
+        let is_new = fl.split(' ').any(|w| ctx.vocab.new_words.contains(w));
         match lookup_label(ctx.vocab, &fl) {
             Some(kind) if value.is_empty() => carry = Some((kind, is_new)),
             Some(kind) => apply(kind, value, is_new, ctx, out, &mut pending, CONF_LABEL),

@@ -170,10 +170,60 @@ fn window_key(h: u64, tag: u64, start: u64) -> u64 {
 #[derive(Debug, Clone, Default)]
 struct Summary {
     /// Hashes of the normalized refs and e-mails (only compared for equality).
-    refs: Vec<u64>,
-    calendar_events: usize,
-    emails: Vec<u64>,
-    members: usize,
+    refs: Hashes,
+    calendar_events: u32,
+    emails: Hashes,
+    members: u32,
+}
+
+/// A sorted set of hashes that is almost always empty or of one: a million singletons must
+/// not cost a million allocations.
+#[derive(Debug, Clone, Default, PartialEq)]
+enum Hashes {
+    #[default]
+    None,
+    One(u64),
+    Many(Box<[u64]>),
+}
+
+impl Hashes {
+    fn of(h: Option<u64>) -> Hashes {
+        h.map_or(Hashes::None, Hashes::One)
+    }
+
+    fn as_slice(&self) -> &[u64] {
+        match self {
+            Hashes::None => &[],
+            Hashes::One(h) => std::slice::from_ref(h),
+            Hashes::Many(v) => v,
+        }
+    }
+
+    fn is_empty(&self) -> bool {
+        matches!(self, Hashes::None)
+    }
+
+    fn union(&self, other: &Hashes) -> Hashes {
+        match (self, other) {
+            (_, Hashes::None) => return self.clone(),
+            (Hashes::None, _) => return other.clone(),
+            (Hashes::One(a), Hashes::One(b)) if a == b => return self.clone(),
+            _ => {}
+        }
+        let mut all: Vec<u64> = self
+            .as_slice()
+            .iter()
+            .chain(other.as_slice())
+            .copied()
+            .collect();
+        all.sort_unstable();
+        all.dedup();
+        match all.len() {
+            0 => Hashes::None,
+            1 => Hashes::One(all[0]),
+            _ => Hashes::Many(all.into_boxed_slice()),
+        }
+    }
 }
 
 struct Dsu {
@@ -201,7 +251,11 @@ impl Dsu {
         let two_events = sa.calendar_events + sb.calendar_events > 1;
         let mail_clash = !sa.emails.is_empty()
             && !sb.emails.is_empty()
-            && !sa.emails.iter().any(|e| sb.emails.contains(e));
+            && !sa
+                .emails
+                .as_slice()
+                .iter()
+                .any(|e| sb.emails.as_slice().contains(e));
         !(refs_clash || two_events || mail_clash)
     }
 
@@ -214,12 +268,8 @@ impl Dsu {
         self.parent[gone] = keep;
         let g = std::mem::take(&mut self.sum[gone]);
         let s = &mut self.sum[keep];
-        s.refs.extend(g.refs);
-        s.refs.sort();
-        s.refs.dedup();
-        s.emails.extend(g.emails);
-        s.emails.sort();
-        s.emails.dedup();
+        s.refs = s.refs.union(&g.refs);
+        s.emails = s.emails.union(&g.emails);
         s.calendar_events += g.calendar_events;
         s.members += g.members;
     }
@@ -246,13 +296,13 @@ pub fn link(items: &[&Evidence], vocab: &Vocab, plan: &Plan) -> Result<Linked> {
             .iter()
             .zip(&keys)
             .map(|(e, k)| Summary {
-                refs: k
-                    .booking_ref
-                    .iter()
-                    .map(|r| keys::KeyHash::new(b'r').part(r.as_bytes()).0)
-                    .collect(),
-                calendar_events: usize::from(e.source == Source::Calendar),
-                emails: k.email.into_iter().collect(),
+                refs: Hashes::of(
+                    k.booking_ref
+                        .as_ref()
+                        .map(|r| keys::KeyHash::new(b'r').part(r.as_bytes()).0),
+                ),
+                calendar_events: u32::from(e.source == Source::Calendar),
+                emails: Hashes::of(k.email),
                 members: 1,
             })
             .collect(),
@@ -280,6 +330,11 @@ pub fn link(items: &[&Evidence], vocab: &Vocab, plan: &Plan) -> Result<Linked> {
             (s >= THRESHOLD).then_some((s, a, b))
         })
         .collect();
+    // the keys and the candidate pairs are not read after scoring: hundreds of megabytes at
+    // a million items, freed before the merge loop builds the clusters
+    let candidate_pairs = pairs.len();
+    drop(pairs);
+    drop(keys);
     // (a, b) pairs are unique, so the unstable sort is deterministic
     scored.par_sort_unstable_by(|x, y| y.0.total_cmp(&x.0).then(x.1.cmp(&y.1)).then(x.2.cmp(&y.2)));
     let ambiguous = find_ambiguous(&scored, &mut dsu);
@@ -310,7 +365,7 @@ pub fn link(items: &[&Evidence], vocab: &Vocab, plan: &Plan) -> Result<Linked> {
     // cluster first at its root, so the clusters come out sorted by their first index
     let mut cluster_of: Vec<u32> = vec![u32::MAX; items.len()];
     let mut linked = Linked {
-        candidate_pairs: pairs.len(),
+        candidate_pairs,
         ..Default::default()
     };
     for (i, _) in held.iter().enumerate().filter(|(_, h)| !**h) {

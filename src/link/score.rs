@@ -55,7 +55,11 @@ pub fn pair(a: &Keys, b: &Keys, vocab: &Vocab) -> f32 {
             s += 1.0;
         }
     }
-    if a.amounts.as_slice().iter().any(|x| b.amounts.as_slice().contains(x)) {
+    if a.amounts
+        .as_slice()
+        .iter()
+        .any(|x| b.amounts.as_slice().contains(x))
+    {
         s += 2.0;
     }
     // booked at the same moment (the deposit charge and the confirmation mail minutes apart),
@@ -121,7 +125,10 @@ pub fn names(a: &str, b: &str, vocab: &Vocab) -> f32 {
     };
     let first = match (tokens(a).nth(1).is_some(), tokens(b).nth(1).is_some()) {
         (true, true) => {
-            let (fa, fb) = (tokens(a).next().unwrap_or(""), tokens(b).next().unwrap_or(""));
+            let (fa, fb) = (
+                tokens(a).next().unwrap_or(""),
+                tokens(b).next().unwrap_or(""),
+            );
             if fa == fb {
                 1.5
             } else if (fa.len() == 1 && fb.starts_with(fa)) || (fb.len() == 1 && fa.starts_with(fb))
