@@ -55,6 +55,12 @@ pub struct Linked {
 
 /// Candidate pairs from the blocking plan: (left, right, exact).
 pub fn candidate_pairs(keys: &[Keys]) -> Result<Vec<(u32, u32, bool)>> {
+    join_blocks(blocked_frame(keys)?)
+}
+
+/// The blocking keys of every item as one frame (`idx`, `k`, `exact`, `has_ref`), with the
+/// blocks that cannot yield a pair left out and oversized blocks cut into windows.
+fn blocked_frame(keys: &[Keys]) -> Result<DataFrame> {
     // every (key, exact, item) occurrence, hashed in parallel and grouped by sorting: no map
     // of blocks, no allocation per block
     let mut occ: Vec<(u64, bool, u32)> = keys
@@ -114,8 +120,14 @@ pub fn candidate_pairs(keys: &[Keys]) -> Result<Vec<(u32, u32, bool)>> {
         }
     }
     drop(occ);
+    Ok(df!("idx" => idx, "k" => key, "exact" => exact, "has_ref" => has_ref)?)
+}
+
+/// The lazy plan: the blocked frame joined with itself on the key, filtered and grouped into
+/// unique pairs.
+fn join_blocks(blocked: DataFrame) -> Result<Vec<(u32, u32, bool)>> {
     // every block is bounded by now (exact ≤ MAX_EXACT_BLOCK, the rest ≤ MAX_BLOCK or windowed)
-    let blocked = df!("idx" => idx, "k" => key, "exact" => exact, "has_ref" => has_ref)?.lazy();
+    let blocked = blocked.lazy();
     let right = blocked.clone().select([
         col("idx").alias("r"),
         col("k"),
@@ -277,19 +289,26 @@ impl Dsu {
 
 /// Links booking evidence (items of `NotBooking` kind or without tenant must not be passed).
 pub fn link(items: &[&Evidence], vocab: &Vocab, plan: &Plan) -> Result<Linked> {
-    let keys: Vec<Keys> = items
-        .par_iter()
-        .map(|e| {
-            let tz = e
-                .tenant
-                .as_deref()
-                .and_then(|t| plan.tenant(t))
-                .map(Tenant::tz)
-                .unwrap_or(chrono_tz::UTC);
-            Keys::of(e, vocab, tz)
-        })
-        .collect();
-    let pairs = candidate_pairs(&keys)?;
+    let keys_of = || -> Vec<Keys> {
+        items
+            .par_iter()
+            .map(|e| {
+                let tz = e
+                    .tenant
+                    .as_deref()
+                    .and_then(|t| plan.tenant(t))
+                    .map(Tenant::tz)
+                    .unwrap_or(chrono_tz::UTC);
+                Keys::of(e, vocab, tz)
+            })
+            .collect()
+    };
+    // The keys are computed twice, so that they are not held while the join runs: at a
+    // million items that is the stage's memory peak, and the keys cost a few hundred
+    // megabytes against well under a second to compute again.
+    let blocked = blocked_frame(&keys_of())?;
+    let pairs = join_blocks(blocked)?;
+    let keys = keys_of();
     let mut dsu = Dsu {
         parent: (0..items.len()).collect(),
         sum: items
