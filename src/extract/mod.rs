@@ -107,11 +107,10 @@ impl<'a> Ctx<'a> {
 /// keys in ordered maps cost seconds and hundreds of megabytes, and a 64-bit collision could
 /// at worst take one contact detail away.
 fn pair_hash(tenant: &Option<String>, value: &[u8]) -> u64 {
-    let t = crate::rebuild::fnv_more(
-        crate::rebuild::FNV_START,
-        tenant.as_deref().unwrap_or_default().as_bytes(),
-    );
-    crate::rebuild::fnv_more(crate::rebuild::fnv_more(t, &[0x1f]), value)
+    crate::rebuild::KeyHash::new(b't')
+        .part(tenant.as_deref().unwrap_or_default().as_bytes())
+        .part(value)
+        .0
 }
 
 /// The keys of `pairs` ((key, value) hashes) that come with at least `n` different values;

@@ -5,7 +5,7 @@ use chrono::TimeZone;
 use crate::evidence::{Evidence, Source};
 use crate::extract::config::Vocab;
 use crate::extract::text::{fold, phone_digits};
-use crate::rebuild::{fnv_more, FNV_START};
+use crate::rebuild::KeyHash;
 
 #[derive(Debug, Clone)]
 pub struct Keys<'a> {
@@ -224,24 +224,5 @@ impl Amounts {
 
     pub fn as_slice(&self) -> &[i64] {
         &self.values[..usize::from(self.len)]
-    }
-}
-
-/// FNV-1a over the parts of a blocking key, each part preceded by a separator byte, so that
-/// ("ab", "c") and ("a", "bc") differ.
-#[derive(Clone, Copy)]
-pub(crate) struct KeyHash(pub(crate) u64);
-
-impl KeyHash {
-    pub(crate) fn new(tag: u8) -> KeyHash {
-        KeyHash(fnv_more(FNV_START, &[tag]))
-    }
-
-    pub(crate) fn part(self, b: &[u8]) -> KeyHash {
-        KeyHash(fnv_more(fnv_more(self.0, &[0x1f]), b))
-    }
-
-    fn num(self, n: i64) -> KeyHash {
-        self.part(&n.to_le_bytes())
     }
 }

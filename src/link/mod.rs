@@ -318,7 +318,7 @@ pub fn link(items: &[&Evidence], vocab: &Vocab, plan: &Plan) -> Result<Linked> {
                 refs: Hashes::of(
                     k.booking_ref
                         .as_ref()
-                        .map(|r| keys::KeyHash::new(b'r').part(r.as_bytes()).0),
+                        .map(|r| crate::rebuild::KeyHash::new(b'r').part(r.as_bytes()).0),
                 ),
                 calendar_events: u32::from(e.source == Source::Calendar),
                 emails: Hashes::of(k.email),

@@ -536,6 +536,26 @@ pub fn fnv_more(h: u64, bytes: &[u8]) -> u64 {
         .fold(h, |h, &b| (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3))
 }
 
+/// FNV-1a over the parts of a key (link's blocking keys, extract's (tenant, value) groups), each
+/// part preceded by a separator byte, so that
+/// ("ab", "c") and ("a", "bc") differ.
+#[derive(Clone, Copy)]
+pub(crate) struct KeyHash(pub(crate) u64);
+
+impl KeyHash {
+    pub(crate) fn new(tag: u8) -> KeyHash {
+        KeyHash(fnv_more(FNV_START, &[tag]))
+    }
+
+    pub(crate) fn part(self, b: &[u8]) -> KeyHash {
+        KeyHash(fnv_more(fnv_more(self.0, &[0x1f]), b))
+    }
+
+    pub(crate) fn num(self, n: i64) -> KeyHash {
+        self.part(&n.to_le_bytes())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
