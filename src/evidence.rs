@@ -10,6 +10,15 @@ use serde::Serialize;
 /// Epoch seconds, UTC. Local times are resolved against the tenant's zone at extraction time.
 pub type Timestamp = i64;
 
+/// Text that many evidence items hold the same value of (the file they came from, the
+/// tenant, the extractor): one allocation per distinct value, shared by reference count, so a
+/// million items do not carry a million copies of the same path.
+pub type Shared = std::sync::Arc<str>;
+
+/// An ISO 4217 code: a known code borrows the static table entry, only an unknown one
+/// allocates (see [`crate::extract::amounts::currency_code`]).
+pub type Currency = std::borrow::Cow<'static, str>;
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Source {
@@ -96,7 +105,7 @@ pub struct Fields {
     /// Deposit (down payment) in minor units.
     pub deposit: Option<i64>,
     /// ISO 4217, upper case.
-    pub currency: Option<String>,
+    pub currency: Option<Currency>,
     /// Money actually captured (Stripe), minor units.
     pub amount_paid: Option<i64>,
     /// Money refunded (Stripe), minor units.
@@ -200,7 +209,7 @@ pub struct Evidence {
     pub source: Source,
     pub kind: Kind,
     /// The plan's tenant slug, when known.
-    pub tenant: Option<String>,
+    pub tenant: Option<Shared>,
     /// When the observation was made (mail Date, event LAST-MODIFIED, charge created): the
     /// newest observation of a field wins.
     pub observed_at: Option<Timestamp>,
@@ -208,10 +217,10 @@ pub struct Evidence {
     /// created): the earliest one is the booking's `booked_at`.
     pub first_seen: Option<Timestamp>,
     /// Provenance: the file and the position inside it (line, message-id, UID, charge id).
-    pub file: String,
+    pub file: Shared,
     pub position: String,
     /// Which mapping read it (`mapping:<name>`, `fallback`, `stripe:metadata`, ...).
-    pub extractor: String,
+    pub extractor: Shared,
     /// How much the extraction is trusted, in [0, 1].
     pub confidence: f32,
     pub fields: Fields,

@@ -77,8 +77,8 @@ impl ReviewRow {
         ReviewRow {
             what: "evidence",
             id: e.id.clone(),
-            tenant: e.tenant.clone().unwrap_or_default(),
-            file: e.file.clone(),
+            tenant: e.tenant.as_deref().unwrap_or_default().to_string(),
+            file: e.file.to_string(),
             position: e.position.clone(),
             reason: reason.to_string(),
             details: d.join(" "),

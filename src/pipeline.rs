@@ -255,12 +255,14 @@ fn run_work(work: Work, ctx: &Ctx) -> (Vec<Evidence>, Vec<Rejected>) {
         Work::Mails(blobs, tenant) => {
             let mut evidence = Vec::with_capacity(blobs.len());
             let mut rejected = Vec::new();
+            let tenant: Option<crate::evidence::Shared> =
+                tenant.map(|t| plan.tenant(t).map_or_else(|| t.into(), |p| p.key.clone()));
             for b in &blobs {
                 match import::email::parse(b) {
                     Ok(m) => {
                         let mut ev = extract::email::extract(&m, ctx);
-                        if let Some(t) = tenant {
-                            ev.tenant = Some(t.to_string());
+                        if let Some(t) = &tenant {
+                            ev.tenant = Some(t.clone());
                         }
                         evidence.push(ev);
                     }

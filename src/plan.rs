@@ -134,6 +134,9 @@ pub struct Tenant {
     pub phone_country_code: Option<String>,
     #[serde(skip)]
     pub tz: Option<chrono_tz::Tz>,
+    /// `slug` once more, shared by every evidence item of this tenant.
+    #[serde(skip)]
+    pub key: crate::evidence::Shared,
 }
 
 impl Tenant {
@@ -216,6 +219,7 @@ impl Plan {
                     ),
                 });
             }
+            t.key = t.slug.as_str().into();
             t.tz = Some(t.timezone.parse().map_err(|_| Error::Config {
                 path: self.path.clone(),
                 message: format!(

@@ -340,6 +340,11 @@ fn is_code(s: &str) -> bool {
 }
 
 /// The code as a `'static` string (from the tables), so candidates need no allocation.
+/// `code` as evidence keeps it: the static table entry when the code is known.
+pub fn currency_code(code: String) -> crate::evidence::Currency {
+    iso_static(&code).map_or(std::borrow::Cow::Owned(code), std::borrow::Cow::Borrowed)
+}
+
 fn iso_static(code: &str) -> Option<&'static str> {
     const OTHERS: &[&str] = &[
         "BIF", "CLP", "DJF", "GNF", "ISK", "JPY", "KMF", "KRW", "PYG", "RWF", "UGX", "UYI", "VND",

@@ -17,6 +17,10 @@ const CONF_TITLE: f32 = 0.75;
 /// ... a name in a title: typed by staff, often a nickname or the surname only.
 const CONF_TITLE_NAME: f32 = 0.55;
 
+/// The extractor name of calendar evidence.
+static CALENDAR: std::sync::LazyLock<crate::evidence::Shared> =
+    std::sync::LazyLock::new(|| "calendar".into());
+
 pub fn extract(e: &RawEvent, ctx: &Ctx) -> Evidence {
     let tenant = ctx
         .tenant(e.tenant.as_deref())
@@ -30,12 +34,12 @@ pub fn extract(e: &RawEvent, ctx: &Ctx) -> Evidence {
         id,
         source: Source::Calendar,
         kind: Kind::CalendarEvent,
-        tenant: tenant.map(|t| t.slug.clone()),
+        tenant: tenant.map(|t| t.key.clone()),
         observed_at: observed,
         first_seen: e.created.or(observed),
         file: e.file.clone(),
         position: e.position.clone(),
-        extractor: "calendar".into(),
+        extractor: CALENDAR.clone(),
         confidence: 0.85,
         fields: Fields::default(),
         note: None,
@@ -68,7 +72,7 @@ pub fn extract(e: &RawEvent, ctx: &Ctx) -> Evidence {
         .iter()
         .find(|fam| fam.matches("", &e.summary, &e.description))
     {
-        ev.extractor = format!("mapping:{}", fam.name);
+        ev.extractor = fam.extractor.clone();
         apply_family(fam, &both, &tctx, f);
     }
     text::extract_labels(&e.description, &tctx, f);

@@ -118,6 +118,8 @@ struct Names {
 /// field is. See `mappings/email/README.md`.
 pub struct Family {
     pub name: String,
+    /// `mapping:<name>`, the extractor every mail this family reads is marked with.
+    pub extractor: crate::evidence::Shared,
     pub file: PathBuf,
     pub tenant: Option<String>,
     pub date_order: Option<DateOrder>,
@@ -458,6 +460,7 @@ impl Family {
             })?),
         };
         Ok(Family {
+            extractor: format!("mapping:{}", f.name).into(),
             name: f.name,
             file: path.to_path_buf(),
             tenant: f.tenant,

@@ -26,14 +26,12 @@ pub fn extract(mail: &RawMail, ctx: &Ctx) -> Evidence {
         id: format!("email:{}", mail.message_id),
         source: Source::Email,
         kind: Kind::Confirmation,
-        tenant: tenant.map(|t| t.slug.clone()),
+        tenant: tenant.map(|t| t.key.clone()),
         observed_at: mail.date,
         first_seen: mail.date,
         file: mail.file.clone(),
         position: mail.position.clone(),
-        extractor: family
-            .map(|f| format!("mapping:{}", f.name))
-            .unwrap_or_else(|| "labels".into()),
+        extractor: family.map_or_else(|| text::LABELS.clone(), |f| f.extractor.clone()),
         confidence: if family.is_some() { 0.95 } else { 0.8 },
         fields: Fields::default(),
         note: None,

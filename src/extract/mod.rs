@@ -106,7 +106,7 @@ impl<'a> Ctx<'a> {
 /// Hash of a (tenant, value) pair: the grouping below runs on a million items, where string
 /// keys in ordered maps cost seconds and hundreds of megabytes, and a 64-bit collision could
 /// at worst take one contact detail away.
-fn pair_hash(tenant: &Option<String>, value: &[u8]) -> u64 {
+fn pair_hash(tenant: &Option<crate::evidence::Shared>, value: &[u8]) -> u64 {
     crate::rebuild::KeyHash::new(b't')
         .part(tenant.as_deref().unwrap_or_default().as_bytes())
         .part(value)

@@ -39,12 +39,12 @@ pub fn extract(r: &StripeRecord, ctx: &Ctx) -> Evidence {
         } else {
             Kind::Payment
         },
-        tenant: tenant.map(|t| t.slug.clone()),
+        tenant: tenant.map(|t| t.key.clone()),
         observed_at: r.created,
         first_seen: r.created,
         file: r.file.clone(),
         position: r.position.clone(),
-        extractor: format!("stripe:{}", r.object.as_str()),
+        extractor: r.object.extractor(),
         confidence: 0.95,
         fields: Fields::default(),
         note: None,
@@ -120,7 +120,7 @@ pub fn extract(r: &StripeRecord, ctx: &Ctx) -> Evidence {
             CONF_BILLING,
         );
     }
-    f.currency = Some(r.currency.clone());
+    f.currency = Some(crate::extract::amounts::currency_code(r.currency.clone()));
     match r.object {
         StripeObject::Refund => {
             if r.status == "succeeded" || r.status == "pending" {

@@ -20,6 +20,10 @@ pub const CONF_SENTENCE: f32 = 0.65;
 /// ... by token shape alone (a ref-like token, the first date in a mail).
 pub const CONF_FALLBACK: f32 = 0.45;
 
+/// The extractor name of mails no template family matched: the general extractor read them.
+pub static LABELS: std::sync::LazyLock<crate::evidence::Shared> =
+    std::sync::LazyLock::new(|| "labels".into());
+
 /// Lower case, accents folded to ASCII, punctuation to single spaces: `Pick-up Date:` →
 /// `pick up date`. Labels, keywords and keys are compared in this form.
 pub fn fold(s: &str) -> String {
@@ -691,13 +695,13 @@ fn apply(
         LabelKind::Field(Field::Total) => {
             if let Some((m, cur)) = money(value, ctx) {
                 put(&mut out.total, conf, Field::Total, m, c);
-                out.currency.get_or_insert(cur);
+                out.currency.get_or_insert(amounts::currency_code(cur));
             }
         }
         LabelKind::Field(Field::Deposit) => {
             if let Some((m, cur)) = money(value, ctx) {
                 put(&mut out.deposit, conf, Field::Deposit, m, c);
-                out.currency.get_or_insert(cur);
+                out.currency.get_or_insert(amounts::currency_code(cur));
             }
         }
         LabelKind::AmountPaid => {
@@ -705,7 +709,7 @@ fn apply(
                 if out.amount_paid.is_none() {
                     out.amount_paid = Some(m);
                 }
-                out.currency.get_or_insert(cur);
+                out.currency.get_or_insert(amounts::currency_code(cur));
             }
         }
         LabelKind::Contact => {

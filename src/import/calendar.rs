@@ -77,8 +77,10 @@ pub fn parse_bytes(
         .iter()
         .map(|cal| ZoneTable::new(&cal.timezones, &lines))
         .collect();
+    let shared: crate::evidence::Shared = file.into();
     let ctx = EventContext {
         file,
+        shared: &shared,
         tenant,
         lines: &lines,
         phys: &unfolded.phys,
@@ -914,6 +916,8 @@ fn parse_duration(s: &str) -> Option<IcalDuration> {
 /// What every event of the file shares (read-only, so events are parsed in parallel).
 struct EventContext<'a> {
     file: &'a str,
+    /// `file` once for all events of the file.
+    shared: &'a crate::evidence::Shared,
     tenant: Option<&'a str>,
     lines: &'a [&'a str],
     phys: &'a [usize],
@@ -1000,7 +1004,7 @@ fn read_event(ctx: &EventContext<'_>, block: &Block) -> Result<RawEvent, Rejecte
     let repeats = |name: &str| comp.value(name).is_some_and(|v| !v.trim().is_empty());
 
     Ok(RawEvent {
-        file: ctx.file.to_owned(),
+        file: ctx.shared.clone(),
         position,
         uid,
         recurrence_id: comp.prop("RECURRENCE-ID").map(|p| recurrence_key(p, zones)),

@@ -31,7 +31,7 @@ use crate::evidence::{Rejected, Source};
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct MailBlob {
     /// Path of the file the message was read from (the mbox, or the `.eml`/Maildir file).
-    pub file: String,
+    pub file: crate::evidence::Shared,
     /// `message N (line L)` inside an mbox; the path relative to the given folder otherwise.
     pub position: String,
     pub bytes: Vec<u8>,
@@ -305,7 +305,7 @@ fn read_file(
                 return sink(Err(reject(format!("cannot read: {e}"))));
             }
             sink(Ok(MailBlob {
-                file: file_name.clone(),
+                file: file_name.as_str().into(),
                 position: rel.to_string(),
                 bytes: head,
             }));
@@ -335,12 +335,16 @@ impl MboxMessage {
         self.bytes.extend_from_slice(data);
     }
 
-    fn emit(mut self, file: &str, sink: &mut dyn FnMut(Result<MailBlob, Rejected>)) {
+    fn emit(
+        mut self,
+        file: &crate::evidence::Shared,
+        sink: &mut dyn FnMut(Result<MailBlob, Rejected>),
+    ) {
         let position = format!("message {} (line {})", self.number, self.line);
         if self.oversize {
             return sink(Err(Rejected::new(
                 Source::Email,
-                file,
+                &**file,
                 position,
                 format!("message is larger than the {MAX_MESSAGE_BYTES} byte limit"),
             )));
@@ -352,7 +356,7 @@ impl MboxMessage {
             self.bytes.truncate(self.bytes.len() - 1);
         }
         sink(Ok(MailBlob {
-            file: file.to_string(),
+            file: file.clone(),
             position,
             bytes: self.bytes,
         }));
@@ -368,6 +372,9 @@ pub fn split_mbox<R: BufRead>(
     file: &str,
     sink: &mut dyn FnMut(Result<MailBlob, Rejected>),
 ) {
+    // one allocation for the file name, shared by every message of the mbox
+    let file: crate::evidence::Shared = file.into();
+    let file = &file;
     let mut line = Vec::with_capacity(512);
     let mut line_no: u64 = 0;
     let mut prev_blank = true;
@@ -384,7 +391,7 @@ pub fn split_mbox<R: BufRead>(
             Err(e) => {
                 sink(Err(Rejected::new(
                     Source::Email,
-                    file,
+                    &**file,
                     format!("line {}", line_no + 1),
                     format!("cannot read mbox: {e}"),
                 )));
@@ -465,7 +472,7 @@ fn is_quoted_from(content: &[u8]) -> bool {
 /// text. Everything else becomes a [`RawMail`], however incomplete: a mail without Message-ID
 /// gets a stable synthetic one, a mail without a date gets `None`.
 pub fn parse(blob: &MailBlob) -> std::result::Result<RawMail, Rejected> {
-    let reject = |reason: &str| Rejected::new(Source::Email, &blob.file, &blob.position, reason);
+    let reject = |reason: &str| Rejected::new(Source::Email, &*blob.file, &blob.position, reason);
     if blob.bytes.starts_with(&OLE_MAGIC) {
         return Err(reject(
             "Outlook .msg file (OLE binary), not a MIME message: export it as .eml or mbox",

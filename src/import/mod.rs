@@ -11,15 +11,16 @@ pub mod stripe_json;
 
 use std::collections::BTreeMap;
 use std::path::Path;
+use std::sync::LazyLock;
 
 use crate::evidence::{Rejected, Source};
 
-use crate::evidence::Timestamp;
+use crate::evidence::{Shared, Timestamp};
 
 /// One decoded e-mail.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct RawMail {
-    pub file: String,
+    pub file: Shared,
     /// Where in the file: `message 12 (line 340)` for mbox, the file name for .eml/Maildir.
     pub position: String,
     /// Message-ID without angle brackets; when missing, a stable synthetic id
@@ -56,7 +57,7 @@ pub enum CalTime {
 /// One calendar event (newest version of its UID / RECURRENCE-ID).
 #[derive(Debug, Clone, PartialEq)]
 pub struct RawEvent {
-    pub file: String,
+    pub file: Shared,
     /// `line N` of the BEGIN:VEVENT.
     pub position: String,
     pub uid: String,
@@ -88,6 +89,20 @@ pub enum StripeObject {
 }
 
 impl StripeObject {
+    /// `stripe:<object>`, the extractor of evidence read from such an object.
+    pub fn extractor(self) -> Shared {
+        static NAMES: LazyLock<[Shared; 4]> = LazyLock::new(|| {
+            [
+                StripeObject::Charge,
+                StripeObject::Refund,
+                StripeObject::PaymentIntent,
+                StripeObject::CheckoutSession,
+            ]
+            .map(|o| format!("stripe:{}", o.as_str()).into())
+        });
+        NAMES[self as usize].clone()
+    }
+
     pub fn as_str(self) -> &'static str {
         match self {
             StripeObject::Charge => "charge",
@@ -101,7 +116,7 @@ impl StripeObject {
 /// One Stripe object, from saved API JSON or a Dashboard CSV row, reduced to what matters.
 #[derive(Debug, Clone, PartialEq)]
 pub struct StripeRecord {
-    pub file: String,
+    pub file: Shared,
     /// `line N` (CSV) or the object's index in the JSON list.
     pub position: String,
     pub object: StripeObject,

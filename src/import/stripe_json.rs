@@ -145,6 +145,7 @@ pub fn parse_bytes(
         .or_else(|| account_from_path(Path::new(file)));
     let mut out = Out {
         file,
+        shared: file.into(),
         account,
         tenant,
         records: Vec::new(),
@@ -212,6 +213,8 @@ fn top_level_values(bytes: &[u8]) -> Result<Vec<&RawValue>, (String, String)> {
 /// What one file produced so far.
 struct Out<'a> {
     file: &'a str,
+    /// `file` once for all records of the file.
+    shared: crate::evidence::Shared,
     /// Account from the plan or the folder; an object naming its own destination overrides it.
     account: Option<String>,
     tenant: Option<&'a str>,
@@ -347,7 +350,7 @@ impl Out<'_> {
             .or_else(|| self.account.clone());
         let shipping = c.shipping.as_ref();
         StripeRecord {
-            file: self.file.to_string(),
+            file: self.shared.clone(),
             position: position.to_string(),
             object: StripeObject::Charge,
             id: c.id.to_string(),
@@ -396,7 +399,7 @@ impl Out<'_> {
         }
         links.extend(r.payment_intent.iter().map(|p| p.id().to_string()));
         let record = StripeRecord {
-            file: self.file.to_string(),
+            file: self.shared.clone(),
             position: position.to_string(),
             object: StripeObject::Refund,
             id: r.id.to_string(),
@@ -433,7 +436,7 @@ impl Out<'_> {
             .or_else(|| self.account.clone());
         let shipping = pi.shipping.as_ref();
         let record = StripeRecord {
-            file: self.file.to_string(),
+            file: self.shared.clone(),
             position: position.to_string(),
             object: StripeObject::PaymentIntent,
             id: pi.id.to_string(),
@@ -485,7 +488,7 @@ impl Out<'_> {
         }
         let details = s.customer_details.as_ref();
         let record = StripeRecord {
-            file: self.file.to_string(),
+            file: self.shared.clone(),
             position: position.to_string(),
             object: StripeObject::CheckoutSession,
             id: s.id.to_string(),

@@ -241,7 +241,7 @@ pub fn rebuild<'a>(
         .iter()
         .filter(|e| e.source == Source::Stripe)
         .chain(items.iter())
-        .find_map(|e| e.fields.currency.clone())
+        .find_map(|e| e.fields.currency.as_deref().map(str::to_string))
         .unwrap_or_else(|| tenant.currency.clone());
     let booked_at = items
         .iter()
