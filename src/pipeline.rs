@@ -610,7 +610,7 @@ fn drop_in_background<T: Send + 'static>(value: T) {
 /// Hands the memory a finished stage freed back to the system. The parsers' scratch memory
 /// is freed interleaved with the evidence that stays, and glibc keeps such holes resident;
 /// without this the next stage's peak stacks on top of them.
-fn release_free_memory() {
+pub(crate) fn release_free_memory() {
     #[cfg(all(target_os = "linux", target_env = "gnu"))]
     // SAFETY: malloc_trim takes no pointers; it only returns unused heap pages to the kernel.
     unsafe {

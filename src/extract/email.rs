@@ -520,7 +520,7 @@ mod family_tests {
             ..Default::default()
         };
         let ev = extract(&m, &ctx);
-        assert_eq!(ev.extractor, "mapping:odd");
+        assert_eq!(&*ev.extractor, "mapping:odd");
         assert_eq!(ev.tenant.as_deref(), Some("liberty"));
         assert_eq!(ev.kind, Kind::Modification);
         assert_eq!(ev.fields.booking_ref.as_deref(), Some("Q77ZX"));

@@ -1273,7 +1273,7 @@ END:VCALENDAR
         assert_eq!(events.len(), 5);
 
         let golf = find(&events, "7kq1m2n3p4r5s6t7u8v9w0x1y2@google.com");
-        assert_eq!(golf.file, "cal.ics");
+        assert_eq!(&*golf.file, "cal.ics");
         assert_eq!(golf.position, "line 26");
         assert_eq!(golf.tenant.as_deref(), Some("berlin"));
         assert_eq!(
@@ -1796,7 +1796,7 @@ LOCATION:Halle 3\: Stellplatz 7",
         let (events, rejected) = read_file(&path, Some("munich"));
         assert!(rejected.is_empty());
         assert_eq!(events.len(), 3);
-        assert_eq!(events[0].file, path.display().to_string());
+        assert_eq!(&*events[0].file, path.display().to_string());
         assert_eq!(events[0].tenant.as_deref(), Some("munich"));
     }
 

@@ -521,7 +521,7 @@ mod tests {
         );
 
         let ch = &records[0];
-        assert_eq!(ch.file, "exports/payments.csv");
+        assert_eq!(&*ch.file, "exports/payments.csv");
         assert_eq!(ch.position, "line 2");
         assert_eq!(ch.object, StripeObject::Charge);
         assert_eq!(ch.created, Some(1_773_480_665)); // 2026-03-14 09:31:05 UTC

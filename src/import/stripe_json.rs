@@ -686,7 +686,7 @@ mod tests {
         let ch = &records[0];
         assert_eq!(ch.object, StripeObject::Charge);
         assert_eq!(ch.position, "data[0]");
-        assert_eq!(ch.file, "exports/charges.json");
+        assert_eq!(&*ch.file, "exports/charges.json");
         assert_eq!(ch.created, Some(1_773_480_665));
         assert_eq!(ch.amount, 48_500);
         assert_eq!(ch.amount_refunded, 10_000);
@@ -971,6 +971,6 @@ mod tests {
         assert!(records
             .iter()
             .all(|r| r.tenant.as_deref() == Some("berlin")));
-        assert_eq!(records[0].file, path.display().to_string());
+        assert_eq!(&*records[0].file, path.display().to_string());
     }
 }

@@ -306,8 +306,13 @@ pub fn link(items: &[&Evidence], vocab: &Vocab, plan: &Plan) -> Result<Linked> {
     // The keys are computed twice, so that they are not held while the join runs: at a
     // million items that is the stage's memory peak, and the keys cost a few hundred
     // megabytes against well under a second to compute again.
+    // The first keys and the join's hash tables are freed in holes between memory that
+    // stays: trimmed, they are not counted twice when the keys are made again (at a million
+    // items, about 450 MB of the stage's peak).
     let blocked = blocked_frame(&keys_of())?;
+    crate::pipeline::release_free_memory();
     let pairs = join_blocks(blocked)?;
+    crate::pipeline::release_free_memory();
     let keys = keys_of();
     let mut dsu = Dsu {
         parent: (0..items.len()).collect(),
