@@ -3,7 +3,9 @@
 //! A wrong mapping (bad regex, unknown field, unknown key) fails at start with the file, the
 //! line and the reason, before any evidence is read: a recovery must not run half-configured.
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::BTreeMap;
+
+use crate::extract::{FastMap, FastSet};
 use std::path::{Path, PathBuf};
 
 use regex::Regex;
@@ -42,7 +44,7 @@ pub enum LabelKind {
 
 /// The general extractor's vocabulary (`mappings/fields.toml`), normalized with [`fold`].
 pub struct Vocab {
-    pub labels: HashMap<String, LabelKind>,
+    pub labels: FastMap<String, LabelKind>,
     /// Pick-up / return words long enough to trust inside a sentence, sorted.
     pub pickup_words: Vec<String>,
     pub return_words: Vec<String>,
@@ -56,8 +58,8 @@ pub struct Vocab {
     pub kind_res: Vec<(Kind, Regex)>,
     pub not_booking_subject_re: Regex,
     pub not_booking_calendar_re: Regex,
-    pub skip_words: HashSet<String>,
-    pub new_words: HashSet<String>,
+    pub skip_words: FastSet<String>,
+    pub new_words: FastSet<String>,
     /// Kind keywords in priority order.
     pub kinds: Vec<(Kind, Vec<String>)>,
     pub not_booking_subjects: Vec<String>,
@@ -65,15 +67,15 @@ pub struct Vocab {
     /// Makes as folded word sequences, longest first.
     pub makes: Vec<Vec<String>>,
     /// First folded word of a make → the makes (indices into `makes`, ascending) it starts.
-    pub make_heads: HashMap<String, Vec<u32>>,
+    pub make_heads: FastMap<String, Vec<u32>>,
     pub vehicle_noise: Vec<String>,
     pub greetings: Vec<String>,
-    pub honorifics: HashSet<String>,
-    pub title_words: HashSet<String>,
+    pub honorifics: FastSet<String>,
+    pub title_words: FastSet<String>,
     /// Folded first name → nickname group id.
-    pub nicknames: HashMap<String, Vec<u32>>,
+    pub nicknames: FastMap<String, Vec<u32>>,
     /// Folded formal first name (the first of a nickname group) → the groups it heads.
-    pub nickname_heads: HashMap<String, Vec<u32>>,
+    pub nickname_heads: FastMap<String, Vec<u32>>,
 }
 
 #[derive(Deserialize)]
@@ -164,7 +166,7 @@ struct MatchFile {
 /// Stripe metadata keys and description patterns (`mappings/stripe.toml`).
 pub struct StripeMapping {
     /// Folded metadata key → field (or composite).
-    pub metadata: HashMap<String, LabelKind>,
+    pub metadata: FastMap<String, LabelKind>,
     /// Metadata keys naming the tenant (slug or connected account).
     pub tenant_keys: Vec<String>,
     pub description: Vec<Regex>,
@@ -259,7 +261,7 @@ impl Vocab {
     pub fn load(path: &Path) -> Result<Vocab> {
         let text = read(path)?;
         let f: VocabFile = toml::from_str(&text).map_err(|e| toml_error(path, &text, e))?;
-        let mut labels = HashMap::new();
+        let mut labels = FastMap::default();
         for (name, list) in &f.labels {
             let kind = label_kind(name).ok_or_else(|| {
                 mapping_err(
@@ -306,7 +308,7 @@ impl Vocab {
             .collect();
         makes.sort_by(|a, b| b.len().cmp(&a.len()).then(a.cmp(b)));
         makes.dedup();
-        let mut make_heads: HashMap<String, Vec<u32>> = HashMap::new();
+        let mut make_heads: FastMap<String, Vec<u32>> = FastMap::default();
         for (i, m) in makes.iter().enumerate() {
             if let Some(head) = m.first() {
                 make_heads.entry(head.clone()).or_default().push(i as u32);
@@ -374,7 +376,7 @@ impl Vocab {
             honorifics: folds(&f.names.honorifics).into_iter().collect(),
             title_words: folds(&f.names.title_words).into_iter().collect(),
             nicknames: {
-                let mut m: HashMap<String, Vec<u32>> = HashMap::new();
+                let mut m: FastMap<String, Vec<u32>> = FastMap::default();
                 for (i, g) in f.names.nicknames.iter().enumerate() {
                     for n in fold(g).split(' ') {
                         m.entry(n.to_string()).or_default().push(i as u32);
@@ -383,7 +385,7 @@ impl Vocab {
                 m
             },
             nickname_heads: {
-                let mut m: HashMap<String, Vec<u32>> = HashMap::new();
+                let mut m: FastMap<String, Vec<u32>> = FastMap::default();
                 for (i, g) in f.names.nicknames.iter().enumerate() {
                     if let Some(head) = fold(g).split(' ').next() {
                         m.entry(head.to_string()).or_default().push(i as u32);
@@ -498,7 +500,7 @@ impl StripeMapping {
     pub fn load(path: &Path) -> Result<StripeMapping> {
         let text = read(path)?;
         let f: StripeFile = toml::from_str(&text).map_err(|e| toml_error(path, &text, e))?;
-        let mut metadata = HashMap::new();
+        let mut metadata = FastMap::default();
         for (name, keys) in &f.metadata {
             let kind = label_kind(name).ok_or_else(|| {
                 mapping_err(

@@ -9,7 +9,9 @@
 //! same word and a template that drops accents still parses. The lexicon is compiled once (word
 //! table + phrase lists); tokenizing a text then costs one hash lookup per word.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
+
+use crate::extract::FastMap;
 use std::fmt;
 use std::path::Path;
 use std::sync::OnceLock;
@@ -76,14 +78,14 @@ struct WordInfo {
 
 /// The compiled date/time vocabulary of all languages. Cheap to share across threads.
 pub struct Lexicon {
-    vocab: HashMap<Box<str>, u32>,
+    vocab: FastMap<Box<str>, u32>,
     info: Vec<WordInfo>,
     /// One-character punctuation entries per category (`,` joins a date and a time).
     puncts: [Vec<char>; N_CAT],
     /// Entries of two or more tokens per category, longest first so "a las" wins over "a".
     phrases: [Vec<Vec<PTok>>; N_CAT],
     /// Zone abbreviations as written (case-sensitive: French "est" is not EST).
-    zones: HashMap<Box<str>, i32>,
+    zones: FastMap<Box<str>, i32>,
     languages: Vec<String>,
 }
 
@@ -311,11 +313,11 @@ impl Lexicon {
 /// Collects entries while reading the TOML file.
 #[derive(Default)]
 struct Builder {
-    vocab: HashMap<Box<str>, u32>,
+    vocab: FastMap<Box<str>, u32>,
     info: Vec<WordInfo>,
     puncts: [Vec<char>; N_CAT],
     phrases: [Vec<Vec<PTok>>; N_CAT],
-    zones: HashMap<Box<str>, i32>,
+    zones: FastMap<Box<str>, i32>,
 }
 
 type SpecError = (Option<std::ops::Range<usize>>, String);

@@ -11,6 +11,12 @@ pub mod lexicon;
 pub mod stripe;
 pub mod text;
 
+/// Maps and sets of the extraction vocabularies, looked up for every word of every mail: a
+/// fast hasher instead of SipHash (their keys come from the mappings and gapfill's own tables,
+/// never from the evidence), with a fixed seed so that nothing depends on a random state.
+pub type FastMap<K, V> = std::collections::HashMap<K, V, foldhash::fast::FixedState>;
+pub type FastSet<K> = std::collections::HashSet<K, foldhash::fast::FixedState>;
+
 use crate::extract::config::Mappings;
 use crate::extract::dates::DateOrder;
 use crate::plan::{Plan, Tenant};
