@@ -498,55 +498,69 @@ pub fn parse(blob: &MailBlob) -> std::result::Result<RawMail, Rejected> {
 /// header parser (2% of a whole run with only one per mail).
 static PARSER: LazyLock<MessageParser> = LazyLock::new(|| {
     use HeaderName as H;
-    let mut p = MessageParser::new().default_header_raw();
-    for h in [
-        H::Subject,
-        H::Comments,
-        H::ContentDescription,
-        H::ContentLocation,
-        H::ContentTransferEncoding,
-    ] {
-        p = p.header_text(h);
+    type Add = fn(MessageParser, H<'static>) -> MessageParser;
+    let groups: [(Add, &[H<'static>]); 6] = [
+        (
+            |p, h| p.header_text(h),
+            &[
+                H::Subject,
+                H::Comments,
+                H::ContentDescription,
+                H::ContentLocation,
+                H::ContentTransferEncoding,
+            ],
+        ),
+        (
+            |p, h| p.header_address(h),
+            &[
+                H::From,
+                H::To,
+                H::Cc,
+                H::Bcc,
+                H::ReplyTo,
+                H::Sender,
+                H::ResentTo,
+                H::ResentFrom,
+                H::ResentBcc,
+                H::ResentCc,
+                H::ResentSender,
+                H::ListArchive,
+                H::ListHelp,
+                H::ListId,
+                H::ListOwner,
+                H::ListPost,
+                H::ListSubscribe,
+                H::ListUnsubscribe,
+            ],
+        ),
+        (
+            |p, h| p.header_id(h),
+            &[
+                H::MessageId,
+                H::References,
+                H::InReplyTo,
+                H::ReturnPath,
+                H::ContentId,
+                H::ResentMessageId,
+            ],
+        ),
+        (|p, h| p.header_date(h), &[H::Date, H::ResentDate]),
+        (
+            |p, h| p.header_comma_separated(h),
+            &[H::Keywords, H::ContentLanguage],
+        ),
+        (
+            |p, h| p.header_content_type(h),
+            &[H::ContentType, H::ContentDisposition],
+        ),
+    ];
+    let mut parser = MessageParser::new().default_header_raw();
+    for (add, names) in groups {
+        for h in names {
+            parser = add(parser, h.clone());
+        }
     }
-    for h in [
-        H::From,
-        H::To,
-        H::Cc,
-        H::Bcc,
-        H::ReplyTo,
-        H::Sender,
-        H::ResentTo,
-        H::ResentFrom,
-        H::ResentBcc,
-        H::ResentCc,
-        H::ResentSender,
-        H::ListArchive,
-        H::ListHelp,
-        H::ListId,
-        H::ListOwner,
-        H::ListPost,
-        H::ListSubscribe,
-        H::ListUnsubscribe,
-    ] {
-        p = p.header_address(h);
-    }
-    for h in [
-        H::MessageId,
-        H::References,
-        H::InReplyTo,
-        H::ReturnPath,
-        H::ContentId,
-        H::ResentMessageId,
-    ] {
-        p = p.header_id(h);
-    }
-    p.header_date(H::Date)
-        .header_date(H::ResentDate)
-        .header_comma_separated(H::Keywords)
-        .header_comma_separated(H::ContentLanguage)
-        .header_content_type(H::ContentType)
-        .header_content_type(H::ContentDisposition)
-        .ignore_header(H::Received)
+    parser.ignore_header(H::Received)
 });
 
 fn decode(blob: &MailBlob) -> Option<RawMail> {
@@ -947,6 +961,52 @@ mod tests {
             position: "message 1 (line 1)".into(),
             bytes: bytes.to_vec(),
         }
+    }
+
+    #[test]
+    fn received_headers_are_skipped_and_everything_read_still_parses() {
+        let mail = b"Received: from mx1.example (mx1.example [192.0.2.1])\r\n\tby mx2.example with ESMTPS id 4Xk; Sat, 14 Mar 2026 09:00:01 +0000\r\n\
+Received: from app.example by mx1.example; Sat, 14 Mar 2026 09:00:00 +0000\r\n\
+Message-ID: <bk-1001@app.example>\r\n\
+Date: Sat, 14 Mar 2026 10:00:00 +0100\r\n\
+From: =?utf-8?q?Alpen_Autos_M=C3=BCnchen?= <bookings@alpen-autos.example>\r\n\
+Reply-To: help@alpen-autos.example\r\n\
+To: \"Anna Berg\" <anna@example.com>\r\n\
+Subject: =?iso-8859-1?q?Best=E4tigung?= BK-1001\r\n\
+List-Unsubscribe: <mailto:unsub@alpen-autos.example>\r\n\
+Content-Type: text/plain; charset=utf-8\r\n\
+Content-Transfer-Encoding: quoted-printable\r\n\
+\r\n\
+Abholung: 14.03.2026 10:00 M=C3=BCnchen\r\n";
+        let m = parse(&blob(mail)).expect("parses");
+        assert_eq!(m.message_id, "bk-1001@app.example");
+        assert_eq!(m.date, Some(1_773_478_800));
+        assert_eq!(
+            m.from,
+            Some((
+                "Alpen Autos München".to_string(),
+                "bookings@alpen-autos.example".to_string()
+            ))
+        );
+        assert_eq!(m.reply_to.as_deref(), Some("help@alpen-autos.example"));
+        assert_eq!(m.to, vec!["anna@example.com".to_string()]);
+        assert_eq!(m.to_name.as_deref(), Some("Anna Berg"));
+        assert_eq!(m.subject, "Bestätigung BK-1001");
+        assert!(
+            m.text.contains("Abholung: 14.03.2026 10:00 München"),
+            "{}",
+            m.text
+        );
+        assert!(m.flags.contains_key("list-unsubscribe"), "{:?}", m.flags);
+        let msg = PARSER.parse(&mail[..]).expect("parses");
+        let received: Vec<&HeaderValue> = msg.parts[0]
+            .headers
+            .iter()
+            .filter(|h| h.name == HeaderName::Received)
+            .map(|h| &h.value)
+            .collect();
+        assert_eq!(received.len(), 2);
+        assert!(received.iter().all(|v| matches!(v, HeaderValue::Empty)));
     }
 
     fn split(bytes: &[u8]) -> Vec<MailBlob> {
