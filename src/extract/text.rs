@@ -505,7 +505,8 @@ pub fn extract_labels(text: &str, ctx: &TextCtx, out: &mut Fields) {
                 continue;
             }
         }
-        let (label, value) = split_label(line).unwrap_or((line, ""));
+        let split = split_label(line);
+        let (label, value) = split.unwrap_or((line, ""));
         let fl = fold(label);
         if fl.split(' ').any(|w| ctx.vocab.skip_words.contains(w)) {
             continue;
@@ -515,7 +516,13 @@ pub fn extract_labels(text: &str, ctx: &TextCtx, out: &mut Fields) {
             Some(kind) if value.is_empty() => carry = Some((kind, is_new)),
             Some(kind) => apply(kind, value, is_new, ctx, out, &mut pending, CONF_LABEL),
             None => {
-                sentence(line, ctx, &mut pending);
+                // a line without a label was folded whole already
+                sentence(
+                    line,
+                    split.is_none().then_some(fl.as_str()),
+                    ctx,
+                    &mut pending,
+                );
                 clauses(line, ctx, out, &mut pending);
             }
         }
@@ -619,11 +626,15 @@ fn leading_label<'a>(clause: &'a str, vocab: &Vocab) -> Option<(LabelKind, &'a s
 /// A line without a label that still names pick-up or return and has a date:
 /// "Ihre Abholung: Samstag, 14. März 2026 um 10:00 Uhr in München Flughafen" is handled as a
 /// label; "Please collect your car on 14 March at 10:00" is handled here.
-fn sentence(line: &str, ctx: &TextCtx, p: &mut Pending) {
-    if !line.chars().any(|c| c.is_ascii_digit()) {
+/// `folded`: `fold(line)`, when the caller has it.
+fn sentence(line: &str, folded: Option<&str>, ctx: &TextCtx, p: &mut Pending) {
+    if !line.bytes().any(|b| b.is_ascii_digit()) {
         return;
     }
-    let fl = fold(line);
+    let fl = folded.map_or_else(
+        || std::borrow::Cow::Owned(fold(line)),
+        std::borrow::Cow::Borrowed,
+    );
     let is_pickup = ctx.vocab.pickup_re.is_match(&fl);
     let is_return = ctx.vocab.return_re.is_match(&fl);
     let found = ctx.find_dates(line);

@@ -713,8 +713,10 @@ fn flags(msg: &Message<'_>, from: Option<&(String, String)>) -> BTreeMap<String,
     let mut flags = BTreeMap::new();
     let headers = msg.parts.first().map_or(&[][..], |p| &p.headers[..]);
     for header in headers {
-        let name = header.name().to_ascii_lowercase();
-        if FLAG_HEADERS.contains(&name.as_str()) {
+        // compared before anything is allocated: a mail has a dozen headers, rarely a flag
+        let name = header.name();
+        if let Some(&name) = FLAG_HEADERS.iter().find(|f| f.eq_ignore_ascii_case(name)) {
+            let name = name.to_string();
             let value = raw_header(msg, header);
             flags
                 .entry(name)
@@ -723,7 +725,7 @@ fn flags(msg: &Message<'_>, from: Option<&(String, String)>) -> BTreeMap<String,
                     v.push_str(&value);
                 })
                 .or_insert(value);
-        } else if name == "content-type" {
+        } else if name.eq_ignore_ascii_case("content-type") {
             let is_report = header.value().as_content_type().is_some_and(|ct| {
                 ct.ctype().eq_ignore_ascii_case("multipart")
                     && ct
@@ -731,7 +733,7 @@ fn flags(msg: &Message<'_>, from: Option<&(String, String)>) -> BTreeMap<String,
                         .is_some_and(|s| s.eq_ignore_ascii_case("report"))
             });
             if is_report {
-                flags.insert(name, raw_header(msg, header));
+                flags.insert("content-type".to_string(), raw_header(msg, header));
             }
         }
     }
