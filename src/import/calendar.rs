@@ -77,10 +77,8 @@ pub fn parse_bytes(
         .iter()
         .map(|cal| ZoneTable::new(&cal.timezones, &lines))
         .collect();
-    let shared: crate::evidence::Shared = file.into();
     let ctx = EventContext {
-        file,
-        shared: &shared,
+        file: file.into(),
         tenant,
         lines: &lines,
         phys: &unfolded.phys,
@@ -915,9 +913,8 @@ fn parse_duration(s: &str) -> Option<IcalDuration> {
 
 /// What every event of the file shares (read-only, so events are parsed in parallel).
 struct EventContext<'a> {
-    file: &'a str,
-    /// `file` once for all events of the file.
-    shared: &'a crate::evidence::Shared,
+    /// Shared by every event of the file.
+    file: crate::evidence::Shared,
     tenant: Option<&'a str>,
     lines: &'a [&'a str],
     phys: &'a [usize],
@@ -935,7 +932,7 @@ impl EventContext<'_> {
             Some(uid) => format!("line {line}, UID {uid}"),
             None => format!("line {line}"),
         };
-        Rejected::new(Source::Calendar, self.file, position, reason)
+        Rejected::new(Source::Calendar, &*self.file, position, reason)
     }
 }
 
@@ -1004,7 +1001,7 @@ fn read_event(ctx: &EventContext<'_>, block: &Block) -> Result<RawEvent, Rejecte
     let repeats = |name: &str| comp.value(name).is_some_and(|v| !v.trim().is_empty());
 
     Ok(RawEvent {
-        file: ctx.shared.clone(),
+        file: ctx.file.clone(),
         position,
         uid,
         recurrence_id: comp.prop("RECURRENCE-ID").map(|p| recurrence_key(p, zones)),

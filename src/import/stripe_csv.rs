@@ -68,7 +68,7 @@ pub fn parse_bytes(
         .map(str::to_string)
         .or_else(|| account_from_path(Path::new(file)));
     let ctx = RowContext {
-        shared: file.into(),
+        file: file.into(),
         columns: &columns,
         account: default_account.as_deref(),
         tenant,
@@ -231,7 +231,7 @@ struct RowError {
 /// What every row of one file shares.
 struct RowContext<'a> {
     /// The file, once for all its rows.
-    shared: crate::evidence::Shared,
+    file: crate::evidence::Shared,
     columns: &'a Columns,
     account: Option<&'a str>,
     tenant: Option<&'a str>,
@@ -319,7 +319,7 @@ impl RowContext<'_> {
             .filter_map(|(key, i)| Some((key.clone(), self.opt(row, Some(*i))?)))
             .collect();
         Ok(StripeRecord {
-            file: self.shared.clone(),
+            file: self.file.clone(),
             position: format!("line {line}"),
             object,
             account: self

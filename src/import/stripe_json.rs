@@ -144,8 +144,7 @@ pub fn parse_bytes(
         .map(str::to_string)
         .or_else(|| account_from_path(Path::new(file)));
     let mut out = Out {
-        file,
-        shared: file.into(),
+        file: file.into(),
         account,
         tenant,
         records: Vec::new(),
@@ -212,9 +211,8 @@ fn top_level_values(bytes: &[u8]) -> Result<Vec<&RawValue>, (String, String)> {
 
 /// What one file produced so far.
 struct Out<'a> {
-    file: &'a str,
-    /// `file` once for all records of the file.
-    shared: crate::evidence::Shared,
+    /// Shared by every record of the file.
+    file: crate::evidence::Shared,
     /// Account from the plan or the folder; an object naming its own destination overrides it.
     account: Option<String>,
     tenant: Option<&'a str>,
@@ -227,7 +225,7 @@ struct Out<'a> {
 impl Out<'_> {
     fn reject(&mut self, position: impl Into<String>, reason: impl Into<String>) {
         self.rejected
-            .push(Rejected::new(Source::Stripe, self.file, position, reason));
+            .push(Rejected::new(Source::Stripe, &*self.file, position, reason));
     }
 
     /// Rejects an object, naming its id next to its position when it has one.
@@ -350,7 +348,7 @@ impl Out<'_> {
             .or_else(|| self.account.clone());
         let shipping = c.shipping.as_ref();
         StripeRecord {
-            file: self.shared.clone(),
+            file: self.file.clone(),
             position: position.to_string(),
             object: StripeObject::Charge,
             id: c.id.to_string(),
@@ -399,7 +397,7 @@ impl Out<'_> {
         }
         links.extend(r.payment_intent.iter().map(|p| p.id().to_string()));
         let record = StripeRecord {
-            file: self.shared.clone(),
+            file: self.file.clone(),
             position: position.to_string(),
             object: StripeObject::Refund,
             id: r.id.to_string(),
@@ -436,7 +434,7 @@ impl Out<'_> {
             .or_else(|| self.account.clone());
         let shipping = pi.shipping.as_ref();
         let record = StripeRecord {
-            file: self.shared.clone(),
+            file: self.file.clone(),
             position: position.to_string(),
             object: StripeObject::PaymentIntent,
             id: pi.id.to_string(),
@@ -488,7 +486,7 @@ impl Out<'_> {
         }
         let details = s.customer_details.as_ref();
         let record = StripeRecord {
-            file: self.shared.clone(),
+            file: self.file.clone(),
             position: position.to_string(),
             object: StripeObject::CheckoutSession,
             id: s.id.to_string(),
